@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "vimo-decode", targets: ["vimo-decode"]),
+        .executable(name: "vimo-synth", targets: ["vimo-synth"]),
         .library(name: "Media", targets: ["Media"]),
         .library(name: "Store", targets: ["Store"]),
         .library(name: "Datasets", targets: ["Datasets"]),
@@ -33,6 +34,10 @@ let package = Package(
 
         // Helpers shared by the test targets (fixtures, running programs); never shipped.
         .target(name: "TestSupport", dependencies: ["Media"]),
+        .executableTarget(name: "vimo-synth", dependencies: [
+            "Datasets",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
 
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
         .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"]),

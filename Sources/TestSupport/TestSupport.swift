@@ -115,3 +115,21 @@ public enum TestSupport {
         repositoryRoot.appendingPathComponent("data/samples/bigbuckbunny.mp4")
     }
 }
+
+extension TestSupport {
+    /// The folder holding the built products (vimo-decode, …): the test binary's own folder.
+    public static var productsDirectory: URL {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var url = URL(fileURLWithPath: exe).deletingLastPathComponent()
+        // On Linux the test runner is <products>/<name>.xctest; on macOS it sits inside a bundle.
+        while url.pathExtension == "xctest" || url.lastPathComponent == "MacOS" || url.lastPathComponent == "Contents" {
+            url.deleteLastPathComponent()
+        }
+        return url
+    }
+
+    /// Path of a built executable product.
+    public static func product(_ name: String) -> String {
+        productsDirectory.appendingPathComponent(name).path
+    }
+}

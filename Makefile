@@ -1,0 +1,32 @@
+# vimo — the two commands a user needs:
+#   make demo   sets up the machine, runs the pipeline on a generated dataset, prints where results are
+#   make test   sets up the machine and runs the tests
+SHELL := /bin/bash
+SWIFT ?= swift
+DEMO_DIR ?= data/demo
+
+.PHONY: all bootstrap build release test demo bench clean
+
+all: build
+
+bootstrap:
+	@scripts/bootstrap.sh
+
+build: bootstrap
+	$(SWIFT) build
+
+release: bootstrap
+	$(SWIFT) build -c release
+
+test: bootstrap
+	$(SWIFT) build --build-tests
+	$(SWIFT) test
+
+demo: release
+	@scripts/demo.sh "$(DEMO_DIR)"
+
+bench: release
+	bench/decode.sh
+
+clean:
+	rm -rf .build data/demo data/bench

@@ -1,0 +1,127 @@
+import CHDF5
+
+/// How the payload dataset's chunks are compressed (a stage option, DESIGN.md §3).
+/// Small datasets (`items`, `offsets`, …) are never compressed.
+public enum Compression: Sendable, Equatable, CustomStringConvertible {
+    /// Raw chunks.
+    case none
+    /// Byte shuffle then deflate at `level` 0...9, the pair h5py writes for `compression="gzip", shuffle=True`.
+    case gzip(level: Int)
+    /// LZ4 through HDF5 filter plugin 32004 (Debian package `hdf5-filter-plugin`).
+    case lz4
+    /// Zstandard at `level` 1...22 through HDF5 filter plugin 32015.
+    case zstd(level: Int)
+
+    /// HDF5's registered id of the LZ4 filter plugin.
+    static let lz4FilterID: H5Z_filter_t = 32004
+    /// HDF5's registered id of the Zstandard filter plugin.
+    static let zstdFilterID: H5Z_filter_t = 32015
+    /// The level `"gzip"` means, as in h5py.
+    static let defaultGzipLevel = 4
+    /// The level `"zstd"` means, as in the zstd command line.
+    static let defaultZstdLevel = 3
+
+    /// Parses `none`, `gzip`, `gzip:<0-9>`, `lz4`, `zstd`, `zstd:<1-22>` (the form `description` writes).
+    public init(parsing spec: String) throws {
+        let parts = spec.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        let name = parts[0]
+        let level: Int?
+        if parts.count == 2 {
+            guard let parsed = Int(parts[1]) else {
+                throw StoreError.invalidCompression(spec: spec, detail: "level '\(parts[1])' is not an integer")
+            }
+            level = parsed
+        } else {
+            level = nil
+        }
+        switch name {
+        case "none", "lz4":
+            guard level == nil else {
+                throw StoreError.invalidCompression(spec: spec, detail: "'\(name)' takes no level")
+            }
+            self = name == "none" ? .none : .lz4
+        case "gzip":
+            let level = level ?? Self.defaultGzipLevel
+            guard (0...9).contains(level) else {
+                throw StoreError.invalidCompression(spec: spec, detail: "gzip level must be 0...9")
+            }
+            self = .gzip(level: level)
+        case "zstd":
+            let level = level ?? Self.defaultZstdLevel
+            guard (1...22).contains(level) else {
+                throw StoreError.invalidCompression(spec: spec, detail: "zstd level must be 1...22")
+            }
+            self = .zstd(level: level)
+        default:
+            throw StoreError.invalidCompression(spec: spec, detail: "expected none, gzip[:level], lz4 or zstd[:level]")
+        }
+    }
+
+    /// The spec string `init(parsing:)` accepts, with the level spelled out: "gzip:4".
+    public var description: String {
+        switch self {
+        case .none: return "none"
+        case .gzip(let level): return "gzip:\(level)"
+        case .lz4: return "lz4"
+        case .zstd(let level): return "zstd:\(level)"
+        }
+    }
+
+    /// Whether this HDF5 can write (and read) with the filter; plugins are looked up in HDF5's
+    /// default plugin directory (Debian: /usr/lib/x86_64-linux-gnu/hdf5/serial/plugins) or `$HDF5_PLUGIN_PATH`.
+    public var isAvailable: Bool {
+        HDF5.serialized {
+            filterIDs.allSatisfy { H5Zfilter_avail($0) > 0 }
+        }
+    }
+
+    /// The filters this compression puts in the pipeline, in order.
+    var filterIDs: [H5Z_filter_t] {
+        switch self {
+        case .none: return []
+        case .gzip: return [H5Z_filter_t(H5Z_FILTER_SHUFFLE), H5Z_filter_t(H5Z_FILTER_DEFLATE)]
+        case .lz4: return [Self.lz4FilterID]
+        case .zstd: return [Self.zstdFilterID]
+        }
+    }
+
+    /// What to install when the filter is missing.
+    var remedy: String {
+        switch self {
+        case .none, .gzip:
+            return "this HDF5 was built without zlib; install Debian's libhdf5-dev"
+        case .lz4:
+            return "install it with `apt-get install hdf5-filter-plugin` (plugins are read from "
+                + "/usr/lib/x86_64-linux-gnu/hdf5/serial/plugins or $HDF5_PLUGIN_PATH)"
+        case .zstd:
+            return "Debian 12 packages no zstd filter (hdf5-filter-plugin ships LZ4, BZip2 and Bitshuffle); "
+                + "build HDF5Plugin-Zstandard into $HDF5_PLUGIN_PATH, or use gzip or lz4"
+        }
+    }
+
+    /// Throws `filterUnavailable` naming `path` unless every filter is installed. Under the lock.
+    func requireAvailable(path: String) throws {
+        for filter in filterIDs where H5Zfilter_avail(filter) <= 0 {
+            throw StoreError.filterUnavailable(path: path, compression: description, filterID: Int(filter), remedy: remedy)
+        }
+    }
+
+    /// Adds this compression's filters to a dataset creation property list. Under the lock.
+    func apply(to creationList: hid_t, path: String) throws {
+        switch self {
+        case .none:
+            break
+        case .gzip(let level):
+            try HDF5.check(H5Pset_shuffle(creationList), path: path, "H5Pset_shuffle")
+            try HDF5.check(H5Pset_deflate(creationList, UInt32(level)), path: path, "H5Pset_deflate(\(level))")
+        case .lz4:
+            // No client values: the plugin then uses its default block size, as hdf5plugin.LZ4() does.
+            try HDF5.check(H5Pset_filter(creationList, Self.lz4FilterID, UInt32(H5Z_FLAG_MANDATORY), 0, nil),
+                           path: path, "H5Pset_filter(lz4)")
+        case .zstd(let level):
+            var values: [UInt32] = [UInt32(level)]
+            try HDF5.check(H5Pset_filter(creationList, Self.zstdFilterID, UInt32(H5Z_FLAG_MANDATORY), 1, &values),
+                           path: path, "H5Pset_filter(zstd:\(level))")
+        }
+    }
+}

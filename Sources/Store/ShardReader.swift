@@ -1,0 +1,198 @@
+import CHDF5
+import Foundation
+
+/// Reads a committed shard, whether this library or h5py wrote it (same schema).
+///
+/// The item table and attributes are read at `init`; payload rows are read on demand by row
+/// range, so a reader of a large shard stays small. The file stays open until the reader goes.
+/// Every read takes the process-wide HDF5 lock, so one reader may be shared between threads.
+public final class ShardReader: @unchecked Sendable {
+    /// The shard file.
+    public let url: URL
+    /// Item ids, in the order they were written.
+    public let items: [String]
+    /// Rows of item i are `offsets[i]..<offsets[i+1]`; `items.count + 1` entries.
+    public let offsets: [Int]
+    /// Source digest of each item.
+    public let sources: [String]
+    /// The `schema`, `stage`, `fingerprint` and `params` attributes.
+    public let metadata: ShardMetadata
+    /// The `committed_at` attribute (ISO-8601 UTC), nil when the writer did not set one.
+    public let committedAt: String?
+    /// The payload kind and row shape, found from the dataset present.
+    public let payload: Payload
+    /// Columns of the `labels` dataset, nil when the shard has none.
+    public let labelCount: Int?
+
+    /// Total rows (N).
+    public var rowCount: Int { offsets.last ?? 0 }
+
+    private let file: HDF5File
+    private let positions: [String: Int]
+
+    /// Opens `url` and reads its item table and attributes. Throws `StoreError` naming the file
+    /// when it cannot be opened or does not follow the schema.
+    public init(url: URL) throws {
+        self.url = url
+        let path = url.path
+        (file, items, offsets, sources, metadata, committedAt, payload, labelCount) = try HDF5.serialized {
+            let file = try HDF5File.openReadOnly(path: path)
+            do {
+                let summary = try ShardSummary.read(from: file)
+                let payload = try Self.findPayload(in: file, rowCount: summary.rowCount)
+                try Self.checkFrameIndex(in: file, rowCount: summary.rowCount)
+                let labelCount = try Self.findLabelCount(in: file, itemCount: summary.items.count)
+                return (file, summary.items, summary.offsets, summary.sources, summary.metadata, summary.committedAt, payload, labelCount)
+            } catch {
+                try? file.close()
+                throw error
+            }
+        }
+        positions = Dictionary(items.enumerated().map { ($1, $0) }, uniquingKeysWith: { _, last in last })
+    }
+
+    deinit {
+        HDF5.serialized { _ = try? file.close() }
+    }
+
+    /// The position of `item` in `items`, nil when the shard does not hold it.
+    public func position(ofItem item: String) -> Int? {
+        positions[item]
+    }
+
+    /// The rows of the item at `position`. `position` must be below `items.count`.
+    public func rows(ofItem position: Int) -> Range<Int> {
+        precondition(items.indices.contains(position), "item position \(position) out of range 0..<\(items.count)")
+        return offsets[position]..<offsets[position + 1]
+    }
+
+    /// The source frame number of each row in `rows`.
+    public func frameIndex(rows: Range<Int>) throws -> [Int32] {
+        try checkRows(rows)
+        return try read(Int32.self, dataset: "frame_index", rows: rows, rowShape: [], memoryType: { vimo_h5t_native_int32() })
+    }
+
+    /// Frames of `rows`, uint8 row-major (rows.count × H × W × C).
+    public func readFrames(rows: Range<Int>) throws -> [UInt8] {
+        guard case .frames = payload else { throw payloadMismatch("frames") }
+        try checkRows(rows)
+        return try read(UInt8.self, dataset: "frames", rows: rows, rowShape: payload.rowShape, memoryType: { vimo_h5t_native_uint8() })
+    }
+
+    /// Flow fields of `rows` as stored (rows.count × 2 × H × W half floats).
+    public func readFlowHalf(rows: Range<Int>) throws -> [Float16] {
+        guard case .flow = payload else { throw payloadMismatch("flow") }
+        try checkRows(rows)
+        // Read the raw half bits with the file's own half type: no HDF5 float conversion involved.
+        let path = url.path
+        return try HDF5.serialized {
+            let half = try HDF5Types.float16(path: path)
+            defer { H5Tclose(half) }
+            return try read(Float16.self, dataset: "flow", rows: rows, rowShape: payload.rowShape, memoryType: { half })
+        }
+    }
+
+    /// Flow fields of `rows` widened to float32 (exact: every half is a float).
+    public func readFlow(rows: Range<Int>) throws -> [Float] {
+        try readFlowHalf(rows: rows).map { Float($0) }
+    }
+
+    /// Embeddings of `rows`, float32 row-major (rows.count × D).
+    public func readEmbeddings(rows: Range<Int>) throws -> [Float] {
+        guard case .embeddings = payload else { throw payloadMismatch("embeddings") }
+        try checkRows(rows)
+        return try read(Float.self, dataset: "embeddings", rows: rows, rowShape: payload.rowShape, memoryType: { vimo_h5t_native_float() })
+    }
+
+    /// The multi-hot labels of the item at `position` (`labelCount` values).
+    public func labels(item position: Int) throws -> [UInt8] {
+        guard let labelCount else {
+            throw StoreError.payloadMismatch(path: url.path, requested: "labels", stored: "no labels dataset")
+        }
+        guard items.indices.contains(position) else {
+            throw StoreError.outOfRange(path: url.path, what: "item position", requested: "\(position)", available: items.count)
+        }
+        return try read(UInt8.self, dataset: "labels", rows: position..<(position + 1), rowShape: [labelCount],
+                        memoryType: { vimo_h5t_native_uint8() })
+    }
+
+    /// Reads `rows` of a (N, rowShape…) dataset into a new array of `T`.
+    private func read<T>(_: T.Type, dataset: String, rows: Range<Int>, rowShape: [Int], memoryType: () -> hid_t) throws -> [T] {
+        let count = rows.count * rowShape.reduce(1, *)
+        guard count > 0 else { return [] }
+        return try [T](unsafeUninitializedCapacity: count) { buffer, initialised in
+            try HDF5.serialized {
+                try file.readRows(dataset, rows: rows, rowShape: rowShape, memoryType: memoryType(), into: buffer.baseAddress!)
+            }
+            initialised = count
+        }
+    }
+
+    private func checkRows(_ rows: Range<Int>) throws {
+        guard rows.lowerBound >= 0, rows.upperBound <= rowCount else {
+            throw StoreError.outOfRange(path: url.path, what: "rows", requested: "\(rows)", available: rowCount)
+        }
+    }
+
+    private func payloadMismatch(_ requested: String) -> StoreError {
+        StoreError.payloadMismatch(path: url.path, requested: requested, stored: payload.summary)
+    }
+}
+
+extension ShardReader {
+    /// Finds which payload dataset the shard holds and checks its type and row count.
+    fileprivate static func findPayload(in file: HDF5File, rowCount: Int) throws -> Payload {
+        let kinds: [(name: String, typeClass: H5T_class_t, size: Int)] = [
+            ("frames", H5T_INTEGER, 1), ("flow", H5T_FLOAT, 2), ("embeddings", H5T_FLOAT, 4),
+        ]
+        var found: [Payload] = []
+        for kind in kinds {
+            guard try file.exists(kind.name) else { continue }
+            let (dims, info) = try file.withDataset(kind.name) { dataset in
+                (try HDF5File.shape(ofDataset: dataset, path: file.path, name: kind.name),
+                 try HDF5File.typeInfo(ofDataset: dataset, path: file.path, name: kind.name))
+            }
+            guard info.class == kind.typeClass, info.size == kind.size else {
+                throw StoreError.schemaMismatch(path: file.path, detail: "dataset '\(kind.name)' has the wrong element type")
+            }
+            guard dims.first == rowCount else {
+                throw StoreError.schemaMismatch(path: file.path, detail: "dataset '\(kind.name)' has shape \(dims) but offsets say \(rowCount) rows")
+            }
+            switch (kind.name, dims.count) {
+            case ("frames", 4): found.append(.frames(height: dims[1], width: dims[2], channels: dims[3]))
+            case ("flow", 4) where dims[1] == 2: found.append(.flow(height: dims[2], width: dims[3]))
+            case ("embeddings", 2): found.append(.embeddings(dim: dims[1]))
+            default:
+                throw StoreError.schemaMismatch(path: file.path, detail: "dataset '\(kind.name)' has shape \(dims)")
+            }
+        }
+        guard found.count <= 1 else {
+            throw StoreError.schemaMismatch(path: file.path, detail: "more than one payload dataset")
+        }
+        return found.first ?? .none
+    }
+
+    /// Checks that `frame_index` has one int entry per row.
+    fileprivate static func checkFrameIndex(in file: HDF5File, rowCount: Int) throws {
+        guard try file.exists("frame_index") else {
+            throw StoreError.schemaMismatch(path: file.path, detail: "dataset 'frame_index' is missing")
+        }
+        let (dims, info) = try file.withDataset("frame_index") { dataset in
+            (try HDF5File.shape(ofDataset: dataset, path: file.path, name: "frame_index"),
+             try HDF5File.typeInfo(ofDataset: dataset, path: file.path, name: "frame_index"))
+        }
+        guard info.class == H5T_INTEGER, dims == [rowCount] else {
+            throw StoreError.schemaMismatch(path: file.path, detail: "frame_index must be \(rowCount) integers, found shape \(dims)")
+        }
+    }
+
+    /// The number of label columns, nil without a `labels` dataset.
+    fileprivate static func findLabelCount(in file: HDF5File, itemCount: Int) throws -> Int? {
+        guard try file.exists("labels") else { return nil }
+        let dims = try file.shape(of: "labels")
+        guard dims.count == 2, dims[0] == itemCount else {
+            throw StoreError.schemaMismatch(path: file.path, detail: "labels has shape \(dims), expected [\(itemCount), K]")
+        }
+        return dims[1]
+    }
+}

@@ -1,0 +1,279 @@
+import CHDF5
+import Foundation
+
+/// Writes one shard: items are appended one by one, their rows streamed into the payload dataset
+/// of a temporary file; `commit()` turns the temporary into `shard-<worker>-<seq>.h5` atomically.
+///
+/// A writer is used by one thread at a time; several threads may each drive their own writer.
+/// Until `commit()` no shard exists; a writer dropped without `commit()` or `discard()` deletes
+/// its temporary, and one killed outright leaves a temporary that
+/// `ShardDirectory.removeStaleTemporaries(in:)` (run by every new writer) deletes.
+public final class ShardWriter {
+    /// The directory the shard is committed into.
+    public let directory: URL
+    /// The worker name in the shard's file name.
+    public let worker: String
+    /// The file attributes written at commit.
+    public let metadata: ShardMetadata
+    /// What each row holds.
+    public let payload: Payload
+    /// Labels per item (columns of `labels`), nil when the shard has no labels.
+    public let labelCount: Int?
+    /// The payload dataset's compression.
+    public let compression: Compression
+    /// Where rows go until commit (`shard-<worker>.<host>.<pid>.<counter>.h5.tmp`).
+    public let temporaryURL: URL
+
+    /// Items appended so far.
+    public var itemCount: Int { items.count }
+    /// Rows appended so far.
+    public private(set) var rowCount = 0
+
+    private enum State {
+        case open(file: HDF5File, rows: RowDataset?, types: PayloadTypes?)
+        case committed(URL)
+        case discarded
+        case failed(String)
+    }
+
+    private var state: State
+    private var items: [String] = []
+    private var itemSet: Set<String> = []
+    private var sources: [String] = []
+    private var offsets: [Int64] = [0]
+    private var frameIndices: [Int32] = []
+    private var labels: [UInt8] = []
+
+    /// Tells apart the temporaries of writers in one process.
+    private static let counter = Counter()
+
+    /// Creates the temporary file in `directory` (created when missing) after removing stale
+    /// temporaries there. Throws for a bad worker name or shape, or an uninstalled compression filter.
+    public init(directory: URL, worker: String, metadata: ShardMetadata, payload: Payload,
+                labelCount: Int? = nil, compression: Compression = .none) throws {
+        try ShardNames.validate(worker: worker)
+        guard payload == .none || payload.rowShape.allSatisfy({ $0 > 0 }) else {
+            throw StoreError.invalidShape(path: directory.path, detail: "payload \(payload) has a dimension below 1")
+        }
+        guard metadata.schema == Store.schemaVersion else {
+            throw StoreError.schemaMismatch(path: directory.path,
+                                            detail: "this library writes schema \(Store.schemaVersion), metadata asks for \(metadata.schema)")
+        }
+        guard labelCount.map({ $0 > 0 }) ?? true else {
+            throw StoreError.invalidShape(path: directory.path, detail: "labelCount must be at least 1, or nil for no labels")
+        }
+        self.directory = directory
+        self.worker = worker
+        self.metadata = metadata
+        self.payload = payload
+        self.labelCount = labelCount
+        self.compression = compression
+
+        try SystemCalls.makeDirectories(directory.path)
+        _ = try ShardDirectory.removeStaleTemporaries(in: directory)
+
+        let host = SystemCalls.hostName()
+        var temporary: URL
+        repeat {
+            let name = ShardNames.temporary(worker: worker, host: host, pid: SystemCalls.processID, counter: Self.counter.next())
+            temporary = directory.appendingPathComponent(name)
+        } while SystemCalls.exists(temporary.path)  // only after pid reuse: a dead namesake's leftover
+        temporaryURL = temporary
+
+        state = try HDF5.serialized {
+            try Self.createTemporary(at: temporary.path, payload: payload, compression: compression)
+        }
+    }
+
+    /// Creates the temporary file with its empty payload dataset; leaves nothing behind on failure.
+    private static func createTemporary(at path: String, payload: Payload, compression: Compression) throws -> State {
+        try compression.requireAvailable(path: path)
+        let file = try HDF5File.create(path: path)
+        var types: PayloadTypes?
+        do {
+            types = try PayloadTypes.of(payload, path: path)
+            var rows: RowDataset?
+            if let name = payload.datasetName, let types {
+                rows = try RowDataset.create(in: file, name: name, fileType: types.file, rowShape: payload.rowShape,
+                                             rowsPerChunk: payload.rowsPerChunk, compression: compression)
+            }
+            return .open(file: file, rows: rows, types: types)
+        } catch {
+            types?.close()
+            try? file.close()
+            try? SystemCalls.unlinkIfPresent(path)
+            throw error
+        }
+    }
+
+    deinit {
+        switch state {
+        case .open, .failed:
+            abandon()
+        case .committed, .discarded:
+            break
+        }
+    }
+
+    /// Appends one item: its id, the digest of its input, the source frame number of each row,
+    /// the rows themselves (`frameIndex.count × payload.rowByteCount` bytes in the on-disk dtype)
+    /// and, when the writer has `labelCount`, exactly that many labels. An item may have no rows.
+    public func append(item: String, source: String, frameIndex: [Int32], rows: UnsafeRawBufferPointer,
+                       labels: [UInt8]? = nil) throws {
+        guard case .open(_, let rowDataset, let types) = state else {
+            throw StoreError.writerNotOpen(path: temporaryURL.path, state: stateDescription)
+        }
+        try validate(item: item, source: source, rowCount: frameIndex.count, byteCount: rows.count, labels: labels)
+
+        if let rowDataset, let types, let bytes = rows.baseAddress, !frameIndex.isEmpty {
+            do {
+                try HDF5.serialized {
+                    try rowDataset.append(at: rowCount, count: frameIndex.count, memoryType: types.memory, bytes: bytes)
+                }
+            } catch {
+                // The dataset may now be longer than `offsets` says: the shard can no longer be committed.
+                fail("broken by a failed write of item '\(item)': \(error.localizedDescription)")
+                throw error
+            }
+        }
+        items.append(item)
+        itemSet.insert(item)
+        sources.append(source)
+        frameIndices.append(contentsOf: frameIndex)
+        rowCount += frameIndex.count
+        offsets.append(Int64(rowCount))
+        if let labels { self.labels.append(contentsOf: labels) }
+    }
+
+    /// Checks an item before anything touches the file, so a rejected item leaves the writer usable.
+    private func validate(item: String, source: String, rowCount: Int, byteCount: Int, labels: [UInt8]?) throws {
+        let path = temporaryURL.path
+        guard !item.isEmpty, !item.contains("\0") else {
+            throw StoreError.invalidText(path: path, item: item, detail: "an item id must be non-empty and contain no NUL")
+        }
+        guard !source.contains("\0") else {
+            throw StoreError.invalidText(path: path, item: item, detail: "the source digest contains a NUL character")
+        }
+        guard !itemSet.contains(item) else { throw StoreError.duplicateItem(path: path, item: item) }
+        let expected = rowCount * payload.rowByteCount
+        guard byteCount == expected else {
+            throw StoreError.rowSizeMismatch(path: path, item: item, expected: expected, actual: byteCount)
+        }
+        guard labels?.count == labelCount else {
+            throw StoreError.labelCountMismatch(path: path, item: item, expected: labelCount, actual: labels?.count)
+        }
+    }
+
+    /// Writes the item table and attributes, flushes, closes and fsyncs the temporary, then
+    /// links it to the next free `shard-<worker>-<seq>.h5` and fsyncs the directory.
+    /// Returns the shard's URL. Once this returns the shard is complete and durable.
+    @discardableResult
+    public func commit() throws -> URL {
+        guard case .open(let file, let rowDataset, let types) = state else {
+            throw StoreError.writerNotOpen(path: temporaryURL.path, state: stateDescription)
+        }
+        // From here the handles belong to this commit, which closes them whatever happens.
+        state = .failed("interrupted during commit")
+        do {
+            try HDF5.serialized {
+                types?.close()
+                do {
+                    try rowDataset?.close()
+                    try writeItemTable(to: file)
+                    try file.setAttribute("schema", integer: Int64(metadata.schema))
+                    try file.setAttribute("stage", string: metadata.stage)
+                    try file.setAttribute("fingerprint", string: metadata.fingerprint)
+                    try file.setAttribute("params", string: metadata.params)
+                    try file.setAttribute("committed_at", string: CommitTimestamp.now())
+                    try file.flush()
+                } catch {
+                    try? file.close()  // the strong close degree also releases the payload dataset
+                    throw error
+                }
+                try file.close()
+            }
+        } catch {
+            state = .failed("broken by a failed commit: \(error.localizedDescription)")
+            throw error
+        }
+        do {
+            try SystemCalls.fsync(path: temporaryURL.path)
+            let shard = try ShardDirectory.publish(temporary: temporaryURL, in: directory, worker: worker)
+            state = .committed(shard)
+            return shard
+        } catch {
+            state = .failed("broken by a failed commit: \(error.localizedDescription)")
+            throw error
+        }
+    }
+
+    /// The small datasets, kept in memory while rows streamed to disk.
+    private func writeItemTable(to file: HDF5File) throws {
+        try file.writeStrings("items", items)
+        try file.writeNumbers("offsets", offsets, dims: [offsets.count], fileType: vimo_h5t_std_i64le(), memoryType: vimo_h5t_native_int64())
+        try file.writeStrings("source", sources)
+        try file.writeNumbers("frame_index", frameIndices, dims: [frameIndices.count],
+                              fileType: vimo_h5t_std_i32le(), memoryType: vimo_h5t_native_int32())
+        if let labelCount {
+            try file.writeNumbers("labels", labels, dims: [items.count, labelCount],
+                                  fileType: vimo_h5t_std_u8le(), memoryType: vimo_h5t_native_uint8())
+        }
+    }
+
+    /// Abandons the shard: closes and deletes the temporary. Does nothing after `commit()`
+    /// (a committed shard is immutable) or a previous `discard()`.
+    public func discard() {
+        switch state {
+        case .open, .failed:
+            abandon()
+            state = .discarded
+        case .committed, .discarded:
+            break
+        }
+    }
+
+    /// Closes whatever is open and deletes the temporary; errors are moot, the file is going.
+    private func abandon() {
+        closeHandles()
+        try? SystemCalls.unlinkIfPresent(temporaryURL.path)
+    }
+
+    /// Marks the writer unusable after an I/O failure, releasing its HDF5 handles; the temporary
+    /// stays until `discard()` or `deinit`.
+    private func fail(_ reason: String) {
+        closeHandles()
+        state = .failed(reason)
+    }
+
+    /// Releases the HDF5 handles of an open writer, ignoring errors (the file is being given up).
+    private func closeHandles() {
+        guard case .open(let file, let rowDataset, let types) = state else { return }
+        HDF5.serialized {
+            types?.close()
+            try? rowDataset?.close()
+            try? file.close()
+        }
+    }
+
+    private var stateDescription: String {
+        switch state {
+        case .open: return "open"
+        case .committed(let url): return "already committed as \(url.lastPathComponent)"
+        case .discarded: return "discarded"
+        case .failed(let reason): return reason
+        }
+    }
+}
+
+/// A process-wide counter that hands out distinct numbers to any thread.
+private final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+
+    func next() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        value += 1
+        return value
+    }
+}

