@@ -3,6 +3,24 @@ import PackageDescription
 
 /// vimo: video → cached tensors → motion-aware CLIP classifiers.
 /// See ../shared/DESIGN.md for the picture of targets, schema and fingerprints.
+
+// libtorch: Debian's libtorch-dev by default; TORCH_DIR=/path switches to an official
+// libtorch or a pip wheel's site-packages/torch (include/, lib/); TORCH_CUDA=1 also links CUDA.
+let environment = Context.environment
+let torchDir = environment["TORCH_DIR"]
+let torchCUDA = environment["TORCH_CUDA"] == "1"
+let torchIncludes = torchDir.map { ["\($0)/include", "\($0)/include/torch/csrc/api/include"] }
+    ?? ["/usr/include/torch/csrc/api/include"]
+// Debian's libtorch 1.13 builds with C++17; torch 2.x headers want C++20.
+let torchStandard = environment["TORCH_CXX_STD"] ?? (torchDir == nil ? "c++17" : "c++20")
+var torchLinker: [LinkerSetting] = [.linkedLibrary("torch_cpu"), .linkedLibrary("c10")]
+if let torchDir {
+    torchLinker.append(.unsafeFlags(["-L\(torchDir)/lib", "-Xlinker", "-rpath", "-Xlinker", "\(torchDir)/lib"]))
+}
+if torchCUDA {
+    torchLinker.append(.unsafeFlags(["-Xlinker", "--no-as-needed", "-ltorch_cuda", "-lc10_cuda", "-Xlinker", "--as-needed"]))
+}
+
 let package = Package(
     name: "vimo",
     platforms: [.macOS(.v13)],
@@ -12,6 +30,7 @@ let package = Package(
         .library(name: "Media", targets: ["Media"]),
         .library(name: "Store", targets: ["Store"]),
         .library(name: "Datasets", targets: ["Datasets"]),
+        .library(name: "Torch", targets: ["Torch"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -22,27 +41,35 @@ let package = Package(
         .systemLibrary(name: "CFFmpeg", pkgConfig: "libavformat libavcodec libswscale libavutil",
                        providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-serial", providers: [.apt(["libhdf5-dev"])]),
+        // The one C++ shim over libtorch: a flat C API, exceptions turned into error returns.
+        .target(name: "CTorch",
+                cxxSettings: [.unsafeFlags(["-std=\(torchStandard)", "-w"] + torchIncludes.map { "-I\($0)" })],
+                linkerSettings: torchLinker),
 
         .target(name: "Core", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Media", dependencies: ["CFFmpeg"]),
         .target(name: "Store", dependencies: ["CHDF5"]),
         .target(name: "Datasets", dependencies: ["Media", "Core"]),
+        .target(name: "Torch", dependencies: ["CTorch"]),
+
         .executableTarget(name: "vimo-decode", dependencies: [
             "Media", "Store", "Datasets", "Core",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "vimo-synth", dependencies: [
+            "Datasets",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // Helpers shared by the test targets (fixtures, running programs); never shipped.
         .target(name: "TestSupport", dependencies: ["Media"]),
-        .executableTarget(name: "vimo-synth", dependencies: [
-            "Datasets",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
 
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
         .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Media"]),
         .testTarget(name: "DecodeTests", dependencies: ["Store", "Datasets", "Media", "Core", "TestSupport"]),
-    ]
+        .testTarget(name: "TorchTests", dependencies: ["Torch", "TestSupport"]),
+    ],
+    cxxLanguageStandard: nil
 )

@@ -40,8 +40,10 @@ for name in cli_serial cli_parallel vimo; do
   T[$name]=$(for _ in $(seq "$REPEAT"); do time_of $name; done | best)
 done
 T[vimo_gzip]=$(for _ in $(seq "$REPEAT"); do time_of vimo --compression gzip:1; done | best)
+T[vimo_lz4]=$(for _ in $(seq "$REPEAT"); do time_of vimo --compression lz4; done | best)
 size_none=$(vimo >/dev/null; du -sb "$WORK/out" | cut -f1)
 size_gzip=$(vimo --compression gzip:1 >/dev/null; du -sb "$WORK/out" | cut -f1)
+size_lz4=$(vimo --compression lz4 >/dev/null; du -sb "$WORK/out" | cut -f1)
 
 fps() { echo "scale=1; $frames / $1" | bc -l; }
 ratio() { echo "scale=2; $1 / $2" | bc -l; }
@@ -51,6 +53,7 @@ printf '%-44s %8.2f s %9s frames/s\n' "ffmpeg CLI, one video at a time (auto thr
 printf '%-44s %8.2f s %9s frames/s\n' "ffmpeg CLI, $(nproc) videos at once (1 thread each)" "${T[cli_parallel]}" "$(fps "${T[cli_parallel]}")"
 printf '%-44s %8.2f s %9s frames/s\n' "vimo-decode (default), shards written" "${T[vimo]}" "$(fps "${T[vimo]}")"
 printf '%-44s %8.2f s %9s frames/s\n' "vimo-decode --compression gzip:1" "${T[vimo_gzip]}" "$(fps "${T[vimo_gzip]}")"
+printf '%-44s %8.2f s %9s frames/s\n' "vimo-decode --compression lz4" "${T[vimo_lz4]}" "$(fps "${T[vimo_lz4]}")"
 echo "ratio vimo-decode / ffmpeg CLI (serial):   $(ratio "${T[cli_serial]}" "${T[vimo]}")×  (goal ≥ 1.2)"
 echo "ratio vimo-decode / ffmpeg CLI (parallel): $(ratio "${T[cli_parallel]}" "${T[vimo]}")×"
-echo "bytes per cached frame: none $((size_none / frames)), gzip:1 $((size_gzip / frames)) (raw 150528)"
+echo "bytes per cached frame: none $((size_none / frames)), gzip:1 $((size_gzip / frames)), lz4 $((size_lz4 / frames)) (raw 150528)"

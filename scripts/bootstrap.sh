@@ -5,12 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # System packages: FFmpeg and HDF5 development files, the ffmpeg CLI (reference for tests),
-# and Debian's Python with h5py/numpy (interop tests and reference values).
+# libtorch with an optimised BLAS (without it transformer work is 30–60× slower),
+# and Debian's Python with h5py/numpy/torch (interop tests and reference values).
 APT_PACKAGES=(
   pkg-config
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg
   libhdf5-dev hdf5-filter-plugin
-  python3 python3-pip python3-h5py python3-numpy
+  libtorch-dev libopenblas0-openmp
+  python3 python3-pip python3-h5py python3-numpy python3-torch
   bc
 )
 
