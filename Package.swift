@@ -61,6 +61,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Benchmarks (bench/*.sh run them against their anchors).
+        .executableTarget(name: "vimo-bench-torch", dependencies: ["Torch"], path: "bench/TorchBench"),
+
         // Helpers shared by the test targets (fixtures, running programs); never shipped.
         .target(name: "TestSupport", dependencies: ["Media"]),
 
