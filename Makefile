@@ -20,13 +20,14 @@ release: bootstrap
 
 test: bootstrap
 	$(SWIFT) build --build-tests
-	$(SWIFT) test
+	$(SWIFT) test --disable-swift-testing
 
 demo: release
 	@scripts/demo.sh "$(DEMO_DIR)"
 
 bench: release
 	bench/decode.sh
+	bench/torch.sh
 
 clean:
 	rm -rf .build data/demo data/bench
