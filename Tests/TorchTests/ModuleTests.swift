@@ -103,6 +103,23 @@ final class ModuleTests: XCTestCase {
         XCTAssertLessThan(last, first * 0.2, "loss \(first) → \(last)")
     }
 
+    func testSeededTrainingIsDeterministic() throws {
+        func run() throws -> [Float] {
+            Torch.seed(42)
+            let model = Sequential([try Linear(6, 32), Dropout(0.3), Lambda { try $0.gelu() }, try Linear(32, 2)])
+            let optimizer = try Optimizer.adamW(model.parameters(), lr: 1e-2)
+            for _ in 0..<5 {
+                try optimizer.zeroGrad()
+                let x = try Tensor.randn([16, 6])
+                try F.crossEntropy(model(x), x.sum([1]).gt(0).to(.int64)).backward()
+                try optimizer.step()
+            }
+            return try model.namedTensors().flatMap { try $0.tensor.toArray(Float.self) }
+        }
+        let a = try run()
+        XCTAssertEqual(try run(), a, "same seed, same weights after training with dropout")
+    }
+
     func testScheduleShape() {
         let s = LearningRateSchedule(base: 1, totalSteps: 110, warmupSteps: 10, cosineFloor: 0.1)
         XCTAssertEqual(s.rate(at: 0), 0.1, accuracy: 1e-12)
