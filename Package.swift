@@ -31,6 +31,7 @@ let package = Package(
         .library(name: "Store", targets: ["Store"]),
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Torch", targets: ["Torch"]),
+        .library(name: "Models", targets: ["Models"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -51,6 +52,7 @@ let package = Package(
         .target(name: "Store", dependencies: ["CHDF5"]),
         .target(name: "Datasets", dependencies: ["Media", "Core"]),
         .target(name: "Torch", dependencies: ["CTorch"]),
+        .target(name: "Models", dependencies: ["Torch"]),
 
         .executableTarget(name: "vimo-decode", dependencies: [
             "Media", "Store", "Datasets", "Core",
@@ -65,7 +67,7 @@ let package = Package(
         .executableTarget(name: "vimo-bench-torch", dependencies: ["Torch"], path: "bench/TorchBench"),
 
         // Helpers shared by the test targets (fixtures, running programs); never shipped.
-        .target(name: "TestSupport", dependencies: ["Media"]),
+        .target(name: "TestSupport", dependencies: ["Media", "Torch"]),
 
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
         .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"]),
@@ -73,6 +75,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Media"]),
         .testTarget(name: "DecodeTests", dependencies: ["Store", "Datasets", "Media", "Core", "TestSupport"]),
         .testTarget(name: "TorchTests", dependencies: ["Torch", "TestSupport"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Torch", "TestSupport"]),
     ],
     cxxLanguageStandard: nil
 )

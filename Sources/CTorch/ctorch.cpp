@@ -290,8 +290,15 @@ static std::vector<at::Tensor> tensors(const vt_tensor *list, int n) {
 vt_tensor vt_cat(const vt_tensor *list, int n, int64_t dim) { return tensor_call([&] { return at::cat(tensors(list, n), dim); }); }
 vt_tensor vt_stack(const vt_tensor *list, int n, int64_t dim) { return tensor_call([&] { return at::stack(tensors(list, n), dim); }); }
 vt_tensor vt_repeat(vt_tensor a, const int64_t *r, int n) { return tensor_call([&] { return a->t.repeat(dims(r, n)); }); }
-vt_tensor vt_pad(vt_tensor a, const int64_t *p, int n, double value) {
-    return tensor_call([&] { return at::constant_pad_nd(a->t, dims(p, n), value); });
+vt_tensor vt_pad(vt_tensor a, const int64_t *p, int n, int mode, double value) {
+    return tensor_call([&]() -> at::Tensor {
+        switch (mode) {
+        case 0: return at::constant_pad_nd(a->t, dims(p, n), value);
+        case 1: return at::replication_pad2d(a->t, dims(p, n));
+        case 2: return at::reflection_pad2d(a->t, dims(p, n));
+        }
+        throw std::invalid_argument("unknown padding mode " + std::to_string(mode));
+    });
 }
 
 vt_tensor vt_matmul(vt_tensor a, vt_tensor b) { return tensor_call([&] { return at::matmul(a->t, b->t); }); }

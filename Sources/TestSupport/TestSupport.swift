@@ -133,3 +133,29 @@ extension TestSupport {
         productsDirectory.appendingPathComponent(name).path
     }
 }
+
+/// Arrays written by the checked-in Python reference scripts: a JSON index
+/// (`{"entries": {name: {shape, dtype, offset, bytes}}}`) beside a raw little-endian blob.
+public struct NamedArrays {
+    /// One array: its shape, dtype tag ("f32", "i64", "bool") and raw bytes.
+    public struct Entry {
+        public var shape: [Int]
+        public var dtype: String
+        public var data: Data
+    }
+
+    public let entries: [String: Entry]
+
+    /// Reads `<base>.json` and `<base>.bin`.
+    public init(base: URL) throws {
+        let index = try JSONSerialization.jsonObject(with: Data(contentsOf: base.appendingPathExtension("json"))) as! [String: Any]
+        let blob = try Data(contentsOf: base.appendingPathExtension("bin"))
+        var entries: [String: Entry] = [:]
+        for (name, value) in index["entries"] as! [String: [String: Any]] {
+            let offset = value["offset"] as! Int, count = value["bytes"] as! Int
+            entries[name] = Entry(shape: value["shape"] as! [Int], dtype: value["dtype"] as! String,
+                                  data: blob.subdata(in: offset..<(offset + count)))
+        }
+        self.entries = entries
+    }
+}

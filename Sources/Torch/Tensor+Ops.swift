@@ -151,10 +151,13 @@ extension Tensor {
         let r = repeats.map(Int64.init)
         return try check(vt_repeat(handle, r, Int32(r.count)), "repeat")
     }
-    /// Constant padding in `F.pad` order: (last dim left, last dim right, previous dim left, …).
-    public func padded(_ pad: [Int], value: Double = 0) throws -> Tensor {
+    /// How `padded` fills the border.
+    public enum PaddingMode: Int32 { case constant = 0, replicate = 1, reflect = 2 }
+    /// Padding in `F.pad` order: (last dim left, last dim right, previous dim left, …).
+    /// Replicate and reflect pad the last two dimensions of a 3-D or 4-D tensor.
+    public func padded(_ pad: [Int], mode: PaddingMode = .constant, value: Double = 0) throws -> Tensor {
         let p = pad.map(Int64.init)
-        return try check(vt_pad(handle, p, Int32(p.count), value), "pad")
+        return try check(vt_pad(handle, p, Int32(p.count), mode.rawValue, value), "pad")
     }
     /// Tensors joined along an existing dimension.
     public static func cat(_ tensors: [Tensor], dim: Int = 0) throws -> Tensor {

@@ -88,7 +88,8 @@ vt_tensor vt_gather(vt_tensor a, int64_t dim, vt_tensor index);
 vt_tensor vt_cat(const vt_tensor *list, int n, int64_t dim);
 vt_tensor vt_stack(const vt_tensor *list, int n, int64_t dim);
 vt_tensor vt_repeat(vt_tensor a, const int64_t *repeats, int n);
-vt_tensor vt_pad(vt_tensor a, const int64_t *pad, int n, double value);  // constant padding, F.pad order
+/// F.pad order; mode 0 constant (value), 1 replicate, 2 reflect.
+vt_tensor vt_pad(vt_tensor a, const int64_t *pad, int n, int mode, double value);
 
 // ---- linear algebra and neural-network functions
 vt_tensor vt_matmul(vt_tensor a, vt_tensor b);
