@@ -54,8 +54,11 @@ let package = Package(
         .target(name: "Torch", dependencies: ["CTorch"]),
         .target(name: "Models", dependencies: ["Torch"]),
 
+        // The stage executables' shared terminal layer (progress, summaries, shard rotation).
+        .target(name: "StageCLI", dependencies: ["Store", "Core"]),
+
         .executableTarget(name: "vimo-decode", dependencies: [
-            "Media", "Store", "Datasets", "Core",
+            "Media", "Store", "Datasets", "Core", "StageCLI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "vimo-synth", dependencies: [

@@ -3,6 +3,7 @@ import Core
 import Datasets
 import Foundation
 import Media
+import StageCLI
 import Store
 
 /// `vimo-decode`: decode a dataset's videos to 224×224 RGB frames in HDF5 shards.
@@ -90,22 +91,21 @@ struct DecodeCommand: ParsableCommand {
             workers: workers, threads: threads, itemsPerShard: itemsPerShard,
             compression: try Compression(parsing: compression), continueOnBadRows: continueOnBadRows,
             fingerprint: fingerprint)
-        let terminal = Terminal(quiet: quiet)
-        let outcome: DecodeOutcome
+        let terminal = Terminal(program: "vimo-decode", quiet: quiet)
+        let result: StageSummary
         do {
-            outcome = try DecodeRun(settings: settings, terminal: terminal).run()
+            result = try DecodeRun(settings: settings, terminal: terminal).run()
         } catch {
             terminal.error(error.localizedDescription)
             throw ExitCode(2)
         }
         let summaryURL = summary.map { URL(fileURLWithPath: $0) }
-            ?? settings.output.appendingPathComponent(settings.shard.count == 1
-                ? "summary-decode.json" : "summary-decode-shard-\(settings.shard.index)-of-\(settings.shard.count).json")
-        do { try outcome.summary.write(to: summaryURL) } catch {
+            ?? StageSummary.defaultURL(folder: settings.output, stage: "decode", shard: settings.shard)
+        do { try result.write(to: summaryURL) } catch {
             terminal.error("cannot write the run summary: \(error.localizedDescription)")
         }
-        terminal.line(outcome.summary.closingLine + " Summary: \(summaryURL.path)")
-        if outcome.summary.failed.count > maxFailures { throw ExitCode(1) }
+        terminal.line(result.closingLine + " Summary: \(summaryURL.path)")
+        if result.failed.count > maxFailures { throw ExitCode(1) }
     }
 }
 

@@ -57,9 +57,9 @@ final class DecodeStageTests: XCTestCase {
         XCTAssertTrue(stored == Array(reference.joined()), "shard frames equal the CLI's")
 
         let s = try summary()
-        XCTAssertEqual(s["decoded"] as? Int, clips.count)
+        XCTAssertEqual(s["processed"] as? Int, clips.count)
         XCTAssertEqual(s["already_cached"] as? Int, 0)
-        XCTAssertEqual(s["frames"] as? Int, clips.map(\.frames).reduce(0, +))
+        XCTAssertEqual(s["rows"] as? Int, clips.map(\.frames).reduce(0, +))
         XCTAssertEqual((s["failed"] as? [Any])?.count, 0)
     }
 
@@ -69,7 +69,7 @@ final class DecodeStageTests: XCTestCase {
         let shardsBefore = try ShardIndex.build(directory: out).shards
         let again = try decode()
         XCTAssertEqual(again.status, 0, again.stderr)
-        XCTAssertEqual(try summary()["decoded"] as? Int, 0)
+        XCTAssertEqual(try summary()["processed"] as? Int, 0)
         XCTAssertEqual(try summary()["already_cached"] as? Int, 4)
         XCTAssertEqual(try summary()["digests_computed"] as? Int, 0, "unchanged files are not read again")
         XCTAssertEqual(try ShardIndex.build(directory: out).shards, shardsBefore)
@@ -78,7 +78,7 @@ final class DecodeStageTests: XCTestCase {
         let changed = dataset.appendingPathComponent("video/\(clips[1].id).mp4")
         try TestSupport.makePatternVideo(at: changed, width: 128, height: 96, frames: clips[1].frames, seed: 99)
         XCTAssertEqual(try decode().status, 0)
-        XCTAssertEqual(try summary()["decoded"] as? Int, 1)
+        XCTAssertEqual(try summary()["processed"] as? Int, 1)
         let entry = try XCTUnwrap(try ShardIndex.build(directory: out)[clips[1].id])
         let stored = try ShardReader(url: entry.shard).readFrames(rows: entry.rows)
         XCTAssertTrue(stored == Array(try TestSupport.ffmpegReferenceFrames(changed).joined()))
@@ -118,7 +118,7 @@ final class DecodeStageTests: XCTestCase {
         // Tolerating four failures makes the same run a success, and nothing is decoded twice.
         let tolerant = try decode(["--max-failures", "4"])
         XCTAssertEqual(tolerant.status, 0, tolerant.stderr)
-        XCTAssertEqual(try summary()["decoded"] as? Int, 0)
+        XCTAssertEqual(try summary()["processed"] as? Int, 0)
     }
 
     func testKillNineThenRerunCompletesWithoutRedoingCommittedItems() throws {
@@ -147,7 +147,7 @@ final class DecodeStageTests: XCTestCase {
 
         let rerun = try decode()
         XCTAssertEqual(rerun.status, 0, rerun.stderr)
-        XCTAssertEqual(try summary()["decoded"] as? Int, clips.count - committedItems, "committed items are not recomputed")
+        XCTAssertEqual(try summary()["processed"] as? Int, clips.count - committedItems, "committed items are not recomputed")
         let after = try ShardIndex.build(directory: out)
         XCTAssertEqual(after.items, clips.map(\.id).sorted())
         // Every item exactly once across all shards.
@@ -167,7 +167,7 @@ final class DecodeStageTests: XCTestCase {
         XCTAssertEqual(try decode(["--shard", "0/3"]).status, 0)
         XCTAssertEqual(try decode(["--shard", "1/3"]).status, 0)
         XCTAssertEqual(try decode(["--shard", "2/3"]).status, 0)
-        let counts = try (0..<3).map { try summary("summary-decode-shard-\($0)-of-3.json")["decoded"] as! Int }
+        let counts = try (0..<3).map { try summary("summary-decode-shard-\($0)-of-3.json")["processed"] as! Int }
         XCTAssertEqual(counts.reduce(0, +), clips.count)
         XCTAssertEqual(try ShardIndex.build(directory: out).items, clips.map(\.id).sorted())
     }

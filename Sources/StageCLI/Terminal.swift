@@ -1,18 +1,24 @@
 import Foundation
 
-/// The executable's voice on stderr: progress lines (rewritten in place on a terminal,
-/// one every few seconds otherwise) and error lines. Thread-safe.
-final class Terminal: @unchecked Sendable {
+/// The stage executables' voice on stderr: progress lines (rewritten in place on a terminal,
+/// one every few seconds otherwise) and error lines. Thread-safe. This module is the
+/// executables' terminal layer; the libraries below it never print.
+public final class Terminal: @unchecked Sendable {
+    private let program: String
     private let quiet: Bool
     private let interactive = isatty(STDERR_FILENO) != 0
     private let lock = NSLock()
     private var lastProgress = Date.distantPast
     private var progressShown = false
 
-    init(quiet: Bool) { self.quiet = quiet }
+    /// `program` prefixes error and warning lines (`vimo-flow: error: …`).
+    public init(program: String, quiet: Bool) {
+        self.program = program
+        self.quiet = quiet
+    }
 
     /// A progress line, throttled; `force` prints regardless (the final one).
-    func progress(_ text: @autoclosure () -> String, force: Bool = false) {
+    public func progress(_ text: @autoclosure () -> String, force: Bool = false) {
         guard !quiet else { return }
         lock.lock(); defer { lock.unlock() }
         let now = Date()
@@ -28,13 +34,18 @@ final class Terminal: @unchecked Sendable {
     }
 
     /// A line that must be seen (failures, the closing summary).
-    func line(_ text: String) {
+    public func line(_ text: String) {
         lock.lock(); defer { lock.unlock() }
         if progressShown { write("\n"); progressShown = false }
         write(text + "\n")
     }
 
-    func error(_ text: String) { line("vimo-decode: error: " + text) }
+    /// `<program>: error: …`
+    public func error(_ text: String) { line("\(program): error: " + text) }
+    /// `<program>: warning: …`
+    public func warning(_ text: String) { line("\(program): warning: " + text) }
+    /// `<program>: failed: <item>: …`
+    public func failed(_ item: String, _ reason: String) { line("\(program): failed: \(item): \(reason)") }
 
     private func write(_ text: String) {
         FileHandle.standardError.write(Data(text.utf8))

@@ -1,0 +1,72 @@
+import Foundation
+import Store
+
+/// One worker's stream of items into shards: opens a writer on demand, commits it when it
+/// holds `itemsPerShard` items, and remembers what it committed. Items in a shard that has
+/// not been committed when the process dies are simply done again by the next run.
+public final class ShardSink {
+    public let directory: URL
+    public let worker: String
+    public let metadata: ShardMetadata
+    public let payload: Payload
+    public let labelCount: Int?
+    public let compression: Compression
+    public let itemsPerShard: Int
+    /// Shards committed so far.
+    public private(set) var committed: [URL] = []
+    private var writer: ShardWriter?
+
+    public init(directory: URL, worker: String, metadata: ShardMetadata, payload: Payload, labelCount: Int?,
+                compression: Compression, itemsPerShard: Int) {
+        self.directory = directory
+        self.worker = worker
+        self.metadata = metadata
+        self.payload = payload
+        self.labelCount = labelCount
+        self.compression = compression
+        self.itemsPerShard = itemsPerShard
+    }
+
+    /// Appends one item (rows already in the payload's on-disk dtype) and commits when the shard is full.
+    public func append(item: String, source: String, frameIndex: [Int32], rows: UnsafeRawBufferPointer,
+                       labels: [UInt8]?) throws {
+        if writer == nil {
+            writer = try ShardWriter(directory: directory, worker: worker, metadata: metadata, payload: payload,
+                                     labelCount: labelCount, compression: compression)
+        }
+        try writer!.append(item: item, source: source, frameIndex: frameIndex, rows: rows, labels: labels)
+        if writer!.itemCount >= itemsPerShard { try commit() }
+    }
+
+    /// Commits the open shard, if any.
+    public func commit() throws {
+        guard let w = writer else { return }
+        writer = nil
+        committed.append(try w.commit())
+    }
+}
+
+/// A folder already holding shards made with other parameters must not be mixed with this run
+/// (nor its items mistaken for cached).
+public struct IncompatibleOutput: Error, LocalizedError {
+    public var folder: String
+    public var shard: String
+    public var found: String
+    public var wanted: String
+
+    public var errorDescription: String? {
+        "\(folder) already holds \(shard.hasPrefix("shard-") ? "shards" : "data") made with other parameters "
+            + "(\(shard): \(found); this run: \(wanted)). Use another --out folder."
+    }
+
+    /// Throws when any committed shard of `index` has other stage or params than `metadata`.
+    public static func check(_ index: ShardIndex, against metadata: ShardMetadata) throws {
+        for shard in index.shards {
+            let existing = try ShardReader(url: shard).metadata
+            if existing.params != metadata.params || existing.stage != metadata.stage {
+                throw IncompatibleOutput(folder: index.directory.path, shard: shard.lastPathComponent,
+                                         found: existing.params, wanted: metadata.params)
+            }
+        }
+    }
+}
