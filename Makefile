@@ -28,6 +28,7 @@ demo: release
 bench: release
 	bench/decode.sh
 	bench/torch.sh
+	bench/flow.sh
 
 clean:
 	rm -rf .build data/demo data/bench

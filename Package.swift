@@ -26,6 +26,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "vimo-decode", targets: ["vimo-decode"]),
+        .executable(name: "vimo-flow", targets: ["vimo-flow"]),
         .executable(name: "vimo-synth", targets: ["vimo-synth"]),
         .library(name: "Media", targets: ["Media"]),
         .library(name: "Store", targets: ["Store"]),
@@ -47,18 +48,28 @@ let package = Package(
                 cxxSettings: [.unsafeFlags(["-std=\(torchStandard)", "-w"] + torchIncludes.map { "-I\($0)" })],
                 linkerSettings: torchLinker),
 
+        // The C++ shim over OpenCV's DIS optical flow (CPU flow without weights).
+        .target(name: "CVision",
+                cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4", "-std=c++17"])],
+                linkerSettings: [.linkedLibrary("opencv_video"), .linkedLibrary("opencv_imgproc"), .linkedLibrary("opencv_core")]),
+
         .target(name: "Core", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Media", dependencies: ["CFFmpeg"]),
         .target(name: "Store", dependencies: ["CHDF5"]),
         .target(name: "Datasets", dependencies: ["Media", "Core"]),
         .target(name: "Torch", dependencies: ["CTorch"]),
         .target(name: "Models", dependencies: ["Torch"]),
+        .target(name: "Vision", dependencies: ["CVision"]),
 
         // The stage executables' shared terminal layer (progress, summaries, shard rotation).
         .target(name: "StageCLI", dependencies: ["Store", "Core"]),
 
         .executableTarget(name: "vimo-decode", dependencies: [
             "Media", "Store", "Datasets", "Core", "StageCLI",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "vimo-flow", dependencies: [
+            "Media", "Store", "Core", "StageCLI", "Torch", "Models", "Vision",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "vimo-synth", dependencies: [
@@ -68,17 +79,21 @@ let package = Package(
 
         // Benchmarks (bench/*.sh run them against their anchors).
         .executableTarget(name: "vimo-bench-torch", dependencies: ["Torch"], path: "bench/TorchBench"),
+        .executableTarget(name: "vimo-bench-flow", dependencies: ["Torch", "Models", "Vision"], path: "bench/FlowBench"),
 
         // Helpers shared by the test targets (fixtures, running programs); never shipped.
         .target(name: "TestSupport", dependencies: ["Media", "Torch"]),
 
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
-        .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"]),
+        .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"], exclude: ["make_flow_colors.py"]),
+        .testTarget(name: "VisionTests", dependencies: ["Vision", "CVision"], exclude: ["dis_reference.py"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Media"]),
         .testTarget(name: "DecodeTests", dependencies: ["Store", "Datasets", "Media", "Core", "TestSupport"]),
-        .testTarget(name: "TorchTests", dependencies: ["Torch", "TestSupport"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Torch", "TestSupport"]),
+        .testTarget(name: "TorchTests", dependencies: ["Torch", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "CheckpointTests", dependencies: ["Torch"], exclude: ["Fixtures"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Torch", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "FlowTests", dependencies: ["Models", "Torch", "Store", "Datasets", "Media", "TestSupport"]),
     ],
     cxxLanguageStandard: nil
 )

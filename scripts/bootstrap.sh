@@ -12,7 +12,8 @@ APT_PACKAGES=(
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg
   libhdf5-dev hdf5-filter-plugin
   libtorch-dev libopenblas0-openmp
-  python3 python3-pip python3-h5py python3-numpy python3-torch python3-torchvision
+  libopencv-video-dev
+  python3 python3-pip python3-h5py python3-numpy python3-torch python3-torchvision python3-opencv
   bc
 )
 

@@ -4,7 +4,7 @@ import Foundation
 /// Settings for writing a video (test fixtures, the synthetic dataset, previews).
 public struct EncodeOptions: Sendable, Equatable {
     /// Which encoder to use.
-    public enum Codec: String, Sendable { case auto, h264, mpeg4 }
+    public enum Codec: String, Sendable { case auto, h264, mpeg4, png }
     public var codec: Codec = .auto
     /// Frames per second; frames are stamped 0, 1, 2, … in a time base of 1/fps unless
     /// explicit timestamps are passed to `append`.
@@ -59,11 +59,12 @@ public final class VideoEncoder {
         path = url.path
         self.width = width
         self.height = height
-        guard width > 0, height > 0, width % 2 == 0, height % 2 == 0 else {
+        guard width > 0, height > 0, options.codec == .png || (width % 2 == 0 && height % 2 == 0) else {
             throw MediaError.encodeFailed(path: url.path, reason: "frame size \(width)×\(height) must be positive and even")
         }
         let useH264 = options.codec == .h264 || (options.codec == .auto && Self.h264Available)
-        encoderName = useH264 ? "libx264" : "mpeg4"
+        encoderName = options.codec == .png ? "png" : useH264 ? "libx264" : "mpeg4"
+        let pixelFormat = options.codec == .png ? AV_PIX_FMT_RGB24 : AV_PIX_FMT_YUV420P
         guard let encoder = avcodec_find_encoder_by_name(encoderName) else {
             throw MediaError.encodeFailed(path: url.path, reason: "encoder \(encoderName) is not in this FFmpeg")
         }
@@ -90,7 +91,7 @@ public final class VideoEncoder {
         guard let codec = codecContext else { throw MediaError.encodeFailed(path: url.path, reason: "out of memory") }
         codec.pointee.width = Int32(width)
         codec.pointee.height = Int32(height)
-        codec.pointee.pix_fmt = AV_PIX_FMT_YUV420P
+        codec.pointee.pix_fmt = pixelFormat
         codec.pointee.time_base = AVRational(num: 1, den: Int32(options.fps))
         codec.pointee.framerate = AVRational(num: Int32(options.fps), den: 1)
         codec.pointee.gop_size = Int32(options.keyframeInterval)
@@ -102,7 +103,7 @@ public final class VideoEncoder {
         if useH264 {
             av_opt_set(codec.pointee.priv_data, "preset", "veryfast", 0)
             av_opt_set(codec.pointee.priv_data, "crf", String(options.quality), 0)
-        } else {
+        } else if options.codec != .png {
             codec.pointee.flags |= AV_CODEC_FLAG_QSCALE
             codec.pointee.global_quality = Int32(max(1, options.quality / 5)) * FF_QP2LAMBDA
         }
@@ -120,7 +121,7 @@ public final class VideoEncoder {
         guard header >= 0 else { throw MediaError.encodeFailed(path: url.path, reason: ffmpegErrorText(header)) }
 
         let yuv = av_frame_alloc()!
-        yuv.pointee.format = AV_PIX_FMT_YUV420P.rawValue
+        yuv.pointee.format = pixelFormat.rawValue
         yuv.pointee.width = Int32(width)
         yuv.pointee.height = Int32(height)
         guard av_frame_get_buffer(yuv, 0) >= 0 else {
@@ -134,7 +135,7 @@ public final class VideoEncoder {
         self.stream = newStream
         packet = av_packet_alloc()
         converter = sws_getContext(Int32(width), Int32(height), AV_PIX_FMT_RGB24, Int32(width), Int32(height),
-                                   AV_PIX_FMT_YUV420P, SWS_BILINEAR, nil, nil, nil)
+                                   pixelFormat, SWS_BILINEAR, nil, nil, nil)
         ok = true
     }
 

@@ -79,3 +79,50 @@ final class RAFTTests: XCTestCase {
         }
     }
 }
+
+/// Checkpoint files and names: torchvision's .pth loads unchanged; princeton-vl names are mapped.
+final class RAFTWeightsTests: XCTestCase {
+    func testTorchvisionPthLoadsUnchanged() throws {
+        let (_, folder) = try RAFTTests.fixture.get()
+        for variant in RAFT.Variant.allCases {
+            let model = try RAFT(variant)
+            try model.load(RAFTWeights.load(folder.appendingPathComponent("raft_\(variant.rawValue).pth")))
+            let arrays = try NamedArrays(base: folder.appendingPathComponent("raft_\(variant.rawValue)"))
+            for (name, t) in model.namedTensors() {
+                let expected = try Tensor.from(arrays.entries["weights/" + name]!)
+                XCTAssertTrue(try t.eq(expected).logicalNot().sum().item() == 0, "\(variant) \(name)")
+            }
+        }
+    }
+
+    func testOriginalNamesAreMapped() {
+        let pairs = [
+            ("module.fnet.conv1.weight", "feature_encoder.convnormrelu.0.weight"),
+            ("module.cnet.norm1.running_mean", "context_encoder.convnormrelu.1.running_mean"),
+            ("module.fnet.layer2.0.conv1.bias", "feature_encoder.layer2.0.convnormrelu1.0.bias"),
+            ("module.cnet.layer3.1.norm2.weight", "context_encoder.layer3.1.convnormrelu2.1.weight"),
+            ("module.cnet.layer2.0.downsample.1.running_var", "context_encoder.layer2.0.downsample.1.running_var"),
+            ("module.fnet.conv2.weight", "feature_encoder.conv.weight"),
+            ("module.update_block.encoder.convc1.weight", "update_block.motion_encoder.convcorr1.0.weight"),
+            ("module.update_block.encoder.convf2.bias", "update_block.motion_encoder.convflow2.0.bias"),
+            ("module.update_block.encoder.conv.weight", "update_block.motion_encoder.conv.0.weight"),
+            ("module.update_block.gru.convz1.weight", "update_block.recurrent_block.convgru1.convz.weight"),
+            ("module.update_block.gru.convq2.bias", "update_block.recurrent_block.convgru2.convq.bias"),
+            ("module.update_block.gru.convr.weight", "update_block.recurrent_block.convgru1.convr.weight"),
+            ("module.update_block.flow_head.conv2.weight", "update_block.flow_head.conv2.weight"),
+            ("module.update_block.mask.0.weight", "mask_predictor.convrelu.0.weight"),
+            ("module.update_block.mask.2.bias", "mask_predictor.conv.bias"),
+            ("feature_encoder.layer1.0.convnormrelu1.0.weight", "feature_encoder.layer1.0.convnormrelu1.0.weight"),
+        ]
+        for (original, torchvision) in pairs { XCTAssertEqual(RAFTWeights.rename(original), torchvision, original) }
+    }
+
+    func testDuplicatedShortcutNormIsDropped() throws {
+        let t = try Tensor.zeros([2])
+        let weights = ["cnet.layer2.0.norm3.weight": t, "cnet.layer2.0.downsample.1.weight": t,
+                       "cnet.layer2.0.conv1.weight": t, "cnet.layer2.0.norm1.weight": t]
+        XCTAssertEqual(Set(RAFTWeights.sanitize(weights).keys),
+                       ["context_encoder.layer2.0.downsample.1.weight", "context_encoder.layer2.0.convnormrelu1.0.weight",
+                        "context_encoder.layer2.0.convnormrelu1.1.weight"])
+    }
+}

@@ -1,0 +1,209 @@
+import Foundation
+
+/// A raw DEFLATE (RFC 1951) decoder.
+///
+/// Foundation on Linux exposes no zlib, and `torch.jit.save` deflates the `code/` entries whose class
+/// declarations (`__parameters__`, `__buffers__`) say which tensor attributes belong in a `state_dict()`.
+/// Tensor storages are always stored uncompressed, so this decoder favours clarity over speed.
+enum Inflate {
+    /// Why a deflate stream could not be decoded.
+    struct Failure: Error {
+        /// What went wrong, for the error message.
+        let reason: String
+    }
+
+    /// Decodes a complete raw deflate stream; `expectedSize` (from the zip directory) bounds the output.
+    static func decompress(_ input: Data, expectedSize: Int) throws -> Data {
+        try input.withUnsafeBytes { raw -> Data in
+            var decoder = Decoder(input: raw.bindMemory(to: UInt8.self), limit: expectedSize)
+            try decoder.run()
+            return Data(decoder.output)
+        }
+    }
+
+    private static let lengthBase: [Int] = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59,
+                                            67, 83, 99, 115, 131, 163, 195, 227, 258]
+    private static let lengthExtra: [Int] = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3,
+                                             4, 4, 4, 4, 5, 5, 5, 5, 0]
+    private static let distanceBase: [Int] = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513,
+                                              769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577]
+    private static let distanceExtra: [Int] = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8,
+                                               9, 9, 10, 10, 11, 11, 12, 12, 13, 13]
+    /// The order in which a dynamic block lists the code lengths of the code-length alphabet.
+    private static let codeLengthOrder: [Int] = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]
+
+    /// A canonical Huffman code as counts per length and symbols in code order.
+    private struct Huffman {
+        var counts = [Int](repeating: 0, count: 16)
+        var symbols: [Int] = []
+
+        init(lengths: [Int]) throws {
+            for length in lengths { counts[length] += 1 }
+            counts[0] = 0
+            // Reject over-subscribed codes; incomplete ones are legal (e.g. a single distance code).
+            var left = 1
+            for length in 1 ..< 16 {
+                left <<= 1
+                left -= counts[length]
+                if left < 0 { throw Failure(reason: "over-subscribed Huffman code") }
+            }
+            var offsets = [Int](repeating: 0, count: 16)
+            for length in 1 ..< 15 { offsets[length + 1] = offsets[length] + counts[length] }
+            symbols = [Int](repeating: 0, count: lengths.count)
+            for (symbol, length) in lengths.enumerated() where length != 0 {
+                symbols[offsets[length]] = symbol
+                offsets[length] += 1
+            }
+        }
+    }
+
+    private struct Decoder {
+        let input: UnsafeBufferPointer<UInt8>
+        let limit: Int
+        var position = 0
+        var bitBuffer = 0
+        var bitCount = 0
+        var output: [UInt8] = []
+
+        init(input: UnsafeBufferPointer<UInt8>, limit: Int) {
+            self.input = input
+            self.limit = limit
+            output.reserveCapacity(limit)
+        }
+
+        mutating func bits(_ count: Int) throws -> Int {
+            while bitCount < count {
+                guard position < input.count else { throw Failure(reason: "stream ends early") }
+                bitBuffer |= Int(input[position]) << bitCount
+                position += 1
+                bitCount += 8
+            }
+            let value = bitBuffer & ((1 << count) - 1)
+            bitBuffer >>= count
+            bitCount -= count
+            return value
+        }
+
+        mutating func decode(_ code: Huffman) throws -> Int {
+            // Canonical codes are read one bit at a time, most significant bit first.
+            var value = 0, first = 0, index = 0
+            for length in 1 ..< 16 {
+                value |= try bits(1)
+                let count = code.counts[length]
+                if value - first < count { return code.symbols[index + value - first] }
+                index += count
+                first = (first + count) << 1
+                value <<= 1
+            }
+            throw Failure(reason: "invalid Huffman code")
+        }
+
+        mutating func run() throws {
+            var last = false
+            while !last {
+                last = try bits(1) == 1
+                switch try bits(2) {
+                case 0: try storedBlock()
+                case 1: try fixedBlock()
+                case 2: try dynamicBlock()
+                default: throw Failure(reason: "reserved block type")
+                }
+            }
+            guard output.count == limit else {
+                throw Failure(reason: "inflated to \(output.count) bytes, directory says \(limit)")
+            }
+        }
+
+        mutating func storedBlock() throws {
+            bitBuffer = 0
+            bitCount = 0
+            guard position + 4 <= input.count else { throw Failure(reason: "stream ends early") }
+            let length = Int(input[position]) | Int(input[position + 1]) << 8
+            let complement = Int(input[position + 2]) | Int(input[position + 3]) << 8
+            position += 4
+            guard length == ~complement & 0xFFFF else { throw Failure(reason: "stored block length check failed") }
+            guard position + length <= input.count else { throw Failure(reason: "stream ends early") }
+            guard output.count + length <= limit else { throw Failure(reason: "inflates past its declared size") }
+            output.append(contentsOf: input[position ..< position + length])
+            position += length
+        }
+
+        mutating func fixedBlock() throws {
+            var lengths = [Int](repeating: 8, count: 288)
+            for symbol in 144 ..< 256 { lengths[symbol] = 9 }
+            for symbol in 256 ..< 280 { lengths[symbol] = 7 }
+            try codes(literals: Huffman(lengths: lengths), distances: Huffman(lengths: [Int](repeating: 5, count: 30)))
+        }
+
+        mutating func dynamicBlock() throws {
+            let literalCount = try bits(5) + 257
+            let distanceCount = try bits(5) + 1
+            let lengthCodeCount = try bits(4) + 4
+            guard literalCount <= 286, distanceCount <= 30 else { throw Failure(reason: "bad dynamic block counts") }
+            var lengthLengths = [Int](repeating: 0, count: 19)
+            for index in 0 ..< lengthCodeCount { lengthLengths[Inflate.codeLengthOrder[index]] = try bits(3) }
+            let lengthCode = try Huffman(lengths: lengthLengths)
+            var lengths: [Int] = []
+            lengths.reserveCapacity(literalCount + distanceCount)
+            while lengths.count < literalCount + distanceCount {
+                let symbol = try decode(lengthCode)
+                switch symbol {
+                case 0 ..< 16:
+                    lengths.append(symbol)
+                case 16:
+                    guard let previous = lengths.last else { throw Failure(reason: "repeat with no previous length") }
+                    lengths.append(contentsOf: repeatElement(previous, count: 3 + (try bits(2))))
+                case 17:
+                    lengths.append(contentsOf: repeatElement(0, count: 3 + (try bits(3))))
+                default:
+                    lengths.append(contentsOf: repeatElement(0, count: 11 + (try bits(7))))
+                }
+            }
+            guard lengths.count == literalCount + distanceCount else { throw Failure(reason: "code lengths overrun") }
+            guard lengths[256] != 0 else { throw Failure(reason: "no end-of-block code") }
+            try codes(literals: Huffman(lengths: Array(lengths[0 ..< literalCount])),
+                      distances: Huffman(lengths: Array(lengths[literalCount...])))
+        }
+
+        mutating func codes(literals: Huffman, distances: Huffman) throws {
+            while true {
+                let symbol = try decode(literals)
+                if symbol < 256 {
+                    guard output.count < limit else { throw Failure(reason: "inflates past its declared size") }
+                    output.append(UInt8(symbol))
+                    continue
+                }
+                if symbol == 256 { return }
+                let lengthIndex = symbol - 257
+                guard lengthIndex < 29 else { throw Failure(reason: "bad length symbol") }
+                let length = Inflate.lengthBase[lengthIndex] + (try bits(Inflate.lengthExtra[lengthIndex]))
+                let distanceSymbol = try decode(distances)
+                guard distanceSymbol < 30 else { throw Failure(reason: "bad distance symbol") }
+                let distance = Inflate.distanceBase[distanceSymbol] + (try bits(Inflate.distanceExtra[distanceSymbol]))
+                guard distance <= output.count else { throw Failure(reason: "distance reaches before the start") }
+                guard output.count + length <= limit else { throw Failure(reason: "inflates past its declared size") }
+                // Copies may overlap their own output (run-length encoding), so go byte by byte.
+                let start = output.count - distance
+                for index in 0 ..< length { output.append(output[start + index]) }
+            }
+        }
+    }
+}
+
+/// The CRC-32 (IEEE 802.3, as in zip) of some bytes.
+enum CRC32 {
+    private static let table: [UInt32] = (0 ..< 256).map { index -> UInt32 in
+        var value = UInt32(index)
+        for _ in 0 ..< 8 { value = value & 1 != 0 ? 0xEDB8_8320 ^ (value >> 1) : value >> 1 }
+        return value
+    }
+
+    /// The checksum of `data`.
+    static func checksum(_ data: Data) -> UInt32 {
+        data.withUnsafeBytes { raw -> UInt32 in
+            var crc: UInt32 = 0xFFFF_FFFF
+            for byte in raw { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
+            return crc ^ 0xFFFF_FFFF
+        }
+    }
+}

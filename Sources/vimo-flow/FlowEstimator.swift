@@ -1,0 +1,82 @@
+import Core
+import Foundation
+import Models
+import Torch
+import Vision
+
+/// Computes flow for consecutive frames of one video: `count` RGB24 frames in, (count−1)
+/// fields of float16 (2, H, W) out, as raw bytes in Store's row layout.
+protocol FlowEstimator {
+    /// Identity of the weights (a digest), part of the stage parameters.
+    var weightsDigest: String { get }
+    func flow(frames: [UInt8], count: Int, height: Int, width: Int) throws -> [UInt8]
+}
+
+/// RAFT through libtorch, each frame encoded once.
+final class RAFTEstimator: FlowEstimator {
+    let model: RAFT
+    let iterations: Int
+    let batch: Int
+    let device: Device
+    let weightsDigest: String
+
+    init(variant: RAFT.Variant, weights: String, iterations: Int, batch: Int, device: Device) throws {
+        if weights.hasPrefix("random") {
+            let seed = weights.split(separator: ":").dropFirst().first.flatMap { UInt64($0) } ?? 0
+            Torch.seed(seed)
+            model = try RAFT(variant)
+            weightsDigest = "random:\(seed)"
+        } else {
+            let url = URL(fileURLWithPath: weights)
+            guard FileManager.default.fileExists(atPath: url.path) else {
+                throw FlowError.weights(weights, "no such weights file")
+            }
+            model = try RAFT(variant)
+            try model.load(RAFTWeights.load(url))
+            weightsDigest = try FileDigest.sha256(of: url)
+        }
+        try model.to(device: device)
+        model.eval()
+        self.iterations = iterations
+        self.batch = batch
+        self.device = device
+    }
+
+    func flow(frames: [UInt8], count: Int, height: Int, width: Int) throws -> [UInt8] {
+        guard count >= 2 else { return [] }
+        return try Torch.withoutGrad {
+            let pixels = try Tensor(frames, shape: [count, height, width, 3]).to(device)
+            let (images, padding) = try RAFT.prepare(pixels)
+            let flow = try RAFT.unpad(model.videoFlow(images, iterations: iterations, batch: batch), padding: padding)
+            let half = try flow.to(.float16).contiguous()
+            var bytes = [UInt8](repeating: 0, count: half.count * 2)
+            try bytes.withUnsafeMutableBytes { try half.copyBytes(into: $0) }
+            return bytes
+        }
+    }
+}
+
+/// OpenCV DIS on the CPU: no weights, frames/s instead of seconds per pair.
+final class DISEstimator: FlowEstimator {
+    let dis: DISOpticalFlow
+    let weightsDigest = ""
+
+    init(preset: String) throws {
+        dis = try DISOpticalFlow(preset: DISOpticalFlow.Preset(rawValue: preset) ?? .fast)
+    }
+
+    func flow(frames: [UInt8], count: Int, height: Int, width: Int) throws -> [UInt8] {
+        guard count >= 2 else { return [] }
+        let size = height * width * 3
+        var out = [UInt8]()
+        out.reserveCapacity((count - 1) * 2 * height * width * 2)
+        for t in 0..<(count - 1) {
+            let field = try dis.flow(from: Array(frames[(t * size)..<((t + 1) * size)]),
+                                     to: Array(frames[((t + 1) * size)..<((t + 2) * size)]), width: width, height: height)
+            for value in field {
+                withUnsafeBytes(of: Float16(value).bitPattern.littleEndian) { out.append(contentsOf: $0) }
+            }
+        }
+        return out
+    }
+}
