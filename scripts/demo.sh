@@ -15,6 +15,10 @@ if [ ! -f "$DEMO/dataset/annotation/train.csv" ]; then
 fi
 
 "$BIN/vimo-decode" --dataset "$DEMO/dataset" --split all --out "$DEMO/cache/decode" --sampling all
+# Optical flow on the CPU with OpenCV DIS (RAFT needs weights: --method raft-large --weights FILE).
+"$BIN/vimo-flow" --frames "$DEMO/cache/decode" --out "$DEMO/cache/flow" --method dis --preset fast
+FIRST=$(ls "$DEMO/dataset/video" | head -1 | sed 's/\.mp4$//')
+"$BIN/vimo-flow" preview "$FIRST" --flow "$DEMO/cache/flow" --out "$DEMO/flow-$FIRST.mp4" >/dev/null
 
 cat <<MSG
 
@@ -22,6 +26,8 @@ Frames are in $DEMO/cache/decode/shard-*.h5 (HDF5; schema in ../shared/DESIGN.md
 Open them in Python:
   /usr/bin/python3 -c "import h5py; f = h5py.File(sorted(__import__('glob').glob('$DEMO/cache/decode/shard-*.h5'))[0]); \\
       print(dict(f.attrs)); print(f['items'].asstr()[:5], f['frames'].shape, f['offsets'][:6])"
-Run summary: $DEMO/cache/decode/summary-decode.json
+Flow fields (float16, N×2×224×224) are in $DEMO/cache/flow/shard-*.h5; a colour-coded preview
+of item $FIRST is $DEMO/flow-$FIRST.mp4.
+Run summaries: $DEMO/cache/decode/summary-decode.json, $DEMO/cache/flow/summary-flow.json
 Run 'make demo' again: everything is cached, so nothing is decoded twice.
 MSG
