@@ -54,9 +54,10 @@ public final class RAFT: Module {
 
     /// Flow for every consecutive pair of `frames` (T, 3, H, W) → (T−1, 2, H, W), computed
     /// `batch` pairs at a time. Each frame goes through the feature and context encoders once
-    /// (torchvision's per-pair call encodes every inner frame twice); results are identical
+    /// (torchvision's per-pair call encodes every inner frame twice); results are the same
     /// because both encoders treat every image independently (instance norm, and batch norm
-    /// in evaluation mode).
+    /// in evaluation mode). Within a pair, the context's share of the GRU convolutions is
+    /// computed once instead of at every update (see `ConvGRU`).
     public func videoFlow(_ frames: Tensor, iterations: Int = 12, batch: Int = 8,
                           progress: ((Int, Int) -> Void)? = nil) throws -> Tensor {
         let t = frames.shape[0]
@@ -89,10 +90,11 @@ public final class RAFT: Module {
         let coords0 = try Self.coordinateGrid(batch: n, height: h, width: w)
         var coords1 = coords0
         var hidden = hidden0
+        let prepared = try update_block.prepare(context: context, hidden: hiddenSize)
         for _ in 0..<iterations {
             let corr = try pyramid.lookup(coords1)
             let flow = try coords1 - coords0
-            let (newHidden, delta) = try update_block(hidden: hidden, context: context, correlation: corr, flow: flow)
+            let (newHidden, delta) = try update_block(hidden: hidden, prepared: prepared, correlation: corr, flow: flow)
             hidden = newHidden
             coords1 = try coords1 + delta
         }

@@ -90,11 +90,19 @@ final class MotionEncoder: Module {
     }
 }
 
-/// Convolutional GRU cell.
+/// Convolutional GRU cell. Its input is [hidden, context, motion]; the context part of each
+/// gate's convolution is the same at every update, so `prepare` computes it once per pair
+/// and every update convolves only [hidden, motion] (convolution is linear in its input channels).
 final class ConvGRU: Module {
     let convz: Conv2d
     let convr: Conv2d
     let convq: Conv2d
+
+    /// Per-pair precomputation: each gate's context term (bias included) and its weights over [hidden, motion].
+    struct Prepared {
+        var z: Tensor, r: Tensor, q: Tensor
+        var wz: Tensor, wr: Tensor, wq: Tensor
+    }
 
     init(input: Int, hidden: Int, kernel: (Int, Int), padding: (Int, Int)) throws {
         convz = try Conv2d(hidden + input, hidden, kernel: kernel, padding: padding)
@@ -102,11 +110,23 @@ final class ConvGRU: Module {
         convq = try Conv2d(hidden + input, hidden, kernel: kernel, padding: padding)
     }
 
-    func callAsFunction(_ h: Tensor, _ x: Tensor) throws -> Tensor {
-        let hx = try Tensor.cat([h, x], dim: 1)
-        let z = try convz(hx).sigmoid()
-        let r = try convr(hx).sigmoid()
-        let q = try convq(Tensor.cat([r * h, x], dim: 1)).tanh()
+    func prepare(context: Tensor, hidden: Int) throws -> Prepared {
+        let c = context.shape[1]
+        func split(_ conv: Conv2d) throws -> (Tensor, Tensor) {
+            let w = conv.weight
+            let contextWeight = try w.slice(1, hidden, hidden + c).contiguous()
+            let rest = try Tensor.cat([w.slice(1, 0, hidden), w.slice(1, hidden + c, w.shape[1])], dim: 1)
+            return (try F.conv2d(context, contextWeight, conv.bias, padding: conv.padding), rest)
+        }
+        let (z, wz) = try split(convz), (r, wr) = try split(convr), (q, wq) = try split(convq)
+        return Prepared(z: z, r: r, q: q, wz: wz, wr: wr, wq: wq)
+    }
+
+    func callAsFunction(_ h: Tensor, motion: Tensor, _ p: Prepared) throws -> Tensor {
+        let hm = try Tensor.cat([h, motion], dim: 1)
+        let z = try (F.conv2d(hm, p.wz, padding: convz.padding) + p.z).sigmoid()
+        let r = try (F.conv2d(hm, p.wr, padding: convr.padding) + p.r).sigmoid()
+        let q = try (F.conv2d(Tensor.cat([r * h, motion], dim: 1), p.wq, padding: convq.padding) + p.q).tanh()
         return try (1 - z) * h + z * q
     }
 }
@@ -126,9 +146,13 @@ final class RecurrentBlock: Module {
         }
     }
 
-    func callAsFunction(_ h: Tensor, _ x: Tensor) throws -> Tensor {
-        let h1 = try convgru1(h, x)
-        return try convgru2.map { try $0(h1, x) } ?? h1
+    func prepare(context: Tensor, hidden: Int) throws -> [ConvGRU.Prepared] {
+        try [convgru1.prepare(context: context, hidden: hidden)] + (convgru2.map { [try $0.prepare(context: context, hidden: hidden)] } ?? [])
+    }
+
+    func callAsFunction(_ h: Tensor, motion: Tensor, _ prepared: [ConvGRU.Prepared]) throws -> Tensor {
+        let h1 = try convgru1(h, motion: motion, prepared[0])
+        return try convgru2.map { try $0(h1, motion: motion, prepared[1]) } ?? h1
     }
 }
 
@@ -158,9 +182,14 @@ final class UpdateBlock: Module {
         flow_head = try FlowHead(inChannels: hidden, hidden: headHidden)
     }
 
-    func callAsFunction(hidden: Tensor, context: Tensor, correlation: Tensor, flow: Tensor) throws -> (Tensor, Tensor) {
+    /// The context's share of the recurrent convolutions, computed once per pair.
+    func prepare(context: Tensor, hidden: Int) throws -> [ConvGRU.Prepared] {
+        try recurrent_block.prepare(context: context, hidden: hidden)
+    }
+
+    func callAsFunction(hidden: Tensor, prepared: [ConvGRU.Prepared], correlation: Tensor, flow: Tensor) throws -> (Tensor, Tensor) {
         let motion = try motion_encoder(flow: flow, correlation: correlation)
-        let h = try recurrent_block(hidden, Tensor.cat([context, motion], dim: 1))
+        let h = try recurrent_block(hidden, motion: motion, prepared)
         return (h, try flow_head(h))
     }
 }

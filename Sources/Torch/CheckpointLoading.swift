@@ -59,8 +59,3 @@ extension Torch {
         try SafetensorsWriter.write(entries, metadata: metadata, to: url)
     }
 }
-
-/// Writes tensors as safetensors (atomically), with string metadata.
-public func saveSafetensors(_ tensors: [String: Tensor], metadata: [String: String] = [:], to url: URL) throws {
-    try Torch.saveSafetensors(tensors, metadata: metadata, to: url)
-}

@@ -67,8 +67,11 @@ open class Module {
         namedChildren().compactMap { $0.1 as? Module }.flatMap { [$0] + $0.modules() }
     }
 
-    /// Number of scalar parameters.
-    public var parameterCount: Int { parameters().reduce(0) { $0 + $1.count } }
+    /// Number of scalar parameters (frozen ones included; buffers not).
+    public var parameterCount: Int {
+        let buffers = bufferIdentifiers
+        return namedTensors().filter { !buffers.contains(ObjectIdentifier($0.tensor)) }.reduce(0) { $0 + $1.tensor.count }
+    }
 
     /// Switches training mode for this module and all below it.
     public func train(_ on: Bool = true) {

@@ -73,9 +73,7 @@ final class DISEstimator: FlowEstimator {
         for t in 0..<(count - 1) {
             let field = try dis.flow(from: Array(frames[(t * size)..<((t + 1) * size)]),
                                      to: Array(frames[((t + 1) * size)..<((t + 2) * size)]), width: width, height: height)
-            for value in field {
-                withUnsafeBytes(of: Float16(value).bitPattern.littleEndian) { out.append(contentsOf: $0) }
-            }
+            field.map(Float16.init).withUnsafeBytes { out.append(contentsOf: $0) }  // little-endian on every target
         }
         return out
     }

@@ -104,7 +104,7 @@ final class FlowStageTests: XCTestCase {
         weights["update_block.flow_head.conv2.bias"] = nil
         weights["stray.weight"] = try Tensor.zeros([2])
         let file = root.appendingPathComponent("bad.safetensors")
-        try saveSafetensors(weights, to: file)
+        try Torch.saveSafetensors(weights, to: file)
         let bad = try flow(["--method", "raft-small", "--weights", file.path])
         XCTAssertEqual(bad.status, 2)
         XCTAssertTrue(bad.stderr.contains("update_block.flow_head.conv2.bias"), bad.stderr)

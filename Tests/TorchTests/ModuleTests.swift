@@ -73,8 +73,10 @@ final class ModuleTests: XCTestCase {
         net.eval()
         XCTAssertFalse(net.layers[1].mlp.training)
         XCTAssertGreaterThan(net.parameters().count, 0)
+        let count = net.parameterCount
         net.freeze()
         XCTAssertEqual(net.parameters().count, 0)
+        XCTAssertEqual(net.parameterCount, count, "frozen parameters still count")
         net.freeze(false)
         try net.to(dtype: .float64)
         XCTAssertEqual(net.head.weight.dtype, .float64)
