@@ -438,5 +438,7 @@ int vt_optimizer_set_lr(vt_optimizer o, double lr) {
     return status_call([&] { for (auto &group : o->o->param_groups()) group.options().set_lr(lr); });
 }
 void vt_optimizer_free(vt_optimizer o) { delete o; }
+int vt_optimizer_save(vt_optimizer o, const char *path) { return status_call([&] { torch::save(*o->o, path); }); }
+int vt_optimizer_load(vt_optimizer o, const char *path) { return status_call([&] { torch::load(*o->o, path); }); }
 
 }  // extern "C"

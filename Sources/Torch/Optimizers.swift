@@ -46,6 +46,15 @@ public final class Optimizer {
     public func step() throws { try checkStatus(vt_optimizer_step(handle), "optimizer step") }
     /// Clears the gradients of every parameter.
     public func zeroGrad() throws { try checkStatus(vt_optimizer_zero_grad(handle), "optimizer zero_grad") }
+    /// Saves the optimiser's state (moments, step counts) for exact resumption.
+    public func save(to url: URL) throws {
+        try checkStatus(vt_optimizer_save(handle, url.path), "save optimizer state to \(url.path)")
+    }
+    /// Restores state saved by `save(to:)` for the same parameters.
+    public func load(from url: URL) throws {
+        try checkStatus(vt_optimizer_load(handle, url.path), "load optimizer state from \(url.path)")
+    }
+
     /// Sets the learning rate of every parameter group.
     public func setLearningRate(_ lr: Double) throws {
         try checkStatus(vt_optimizer_set_lr(handle, lr), "set learning rate")

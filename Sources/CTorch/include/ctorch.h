@@ -144,6 +144,9 @@ int vt_optimizer_step(vt_optimizer o);
 int vt_optimizer_zero_grad(vt_optimizer o);
 int vt_optimizer_set_lr(vt_optimizer o, double lr);
 void vt_optimizer_free(vt_optimizer o);
+/// The optimiser's state (moments, step counts) to / from a file, for exact resumption.
+int vt_optimizer_save(vt_optimizer o, const char *path);
+int vt_optimizer_load(vt_optimizer o, const char *path);
 
 #ifdef __cplusplus
 }
