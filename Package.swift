@@ -27,12 +27,15 @@ let package = Package(
     products: [
         .executable(name: "vimo-decode", targets: ["vimo-decode"]),
         .executable(name: "vimo-flow", targets: ["vimo-flow"]),
+        .executable(name: "vimo-tfam", targets: ["vimo-tfam"]),
+        .executable(name: "vimo-eval", targets: ["vimo-eval"]),
         .executable(name: "vimo-synth", targets: ["vimo-synth"]),
         .library(name: "Media", targets: ["Media"]),
         .library(name: "Store", targets: ["Store"]),
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Torch", targets: ["Torch"]),
         .library(name: "Models", targets: ["Models"]),
+        .library(name: "Metrics", targets: ["Metrics"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -60,6 +63,7 @@ let package = Package(
         .target(name: "Torch", dependencies: ["CTorch"]),
         .target(name: "Models", dependencies: ["Torch"]),
         .target(name: "Vision", dependencies: ["CVision"]),
+        .target(name: "Metrics"),
 
         // The stage executables' shared terminal layer (progress, summaries, shard rotation).
         .target(name: "StageCLI", dependencies: ["Store", "Core"]),
@@ -70,6 +74,14 @@ let package = Package(
         ]),
         .executableTarget(name: "vimo-flow", dependencies: [
             "Media", "Store", "Core", "StageCLI", "Torch", "Models", "Vision",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "vimo-tfam", dependencies: [
+            "Datasets", "Store", "Core", "StageCLI", "Torch", "Models", "Metrics", "Media",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "vimo-eval", dependencies: [
+            "Datasets", "Store", "Metrics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "vimo-synth", dependencies: [
@@ -93,6 +105,8 @@ let package = Package(
         .testTarget(name: "TorchTests", dependencies: ["Torch", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "CheckpointTests", dependencies: ["Torch"], exclude: ["Fixtures"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Torch", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "TFAMTests", dependencies: ["Datasets", "Store", "TestSupport"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics"], exclude: ["make_sklearn_reference.py"]),
         .testTarget(name: "FlowTests", dependencies: ["Models", "Torch", "Store", "Datasets", "Media", "TestSupport"]),
     ],
     cxxLanguageStandard: nil

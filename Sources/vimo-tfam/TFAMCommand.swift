@@ -1,0 +1,166 @@
+import ArgumentParser
+import Core
+import Datasets
+import Foundation
+import Models
+import StageCLI
+import Store
+import Torch
+
+/// `vimo-tfam`: train and apply the appearance–motion fusion transformer.
+@main
+struct TFAMCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vimo-tfam",
+        abstract: "Train TFAM (CLIP × motion cross-attention fusion + multi-label head) on cached embeddings, and predict.",
+        subcommands: [Train.self, Predict.self])
+}
+
+/// Options shared by train and predict.
+struct EmbeddingOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Folder of CLIP embedding shards.", valueName: "dir"))
+    var clip: String
+
+    @Option(name: .long, help: ArgumentHelp("Folder of motion embedding shards.", valueName: "dir"))
+    var motion: String
+
+    @Option(name: .long, help: ArgumentHelp("Dataset root for labels and splits (default: labels stored in the shards, every item in train).", valueName: "root"))
+    var annotations: String?
+
+    @Option(name: .long, help: "Use at most this many frames per video (uniformly chosen).")
+    var maxFrames: Int?
+
+    @Flag(name: .long, help: "Hold embeddings as float16 in memory (half the memory; computation stays float32).")
+    var half = false
+
+    @Option(name: .long, help: "cpu, cuda or cuda:N.")
+    var device: String = "cpu"
+
+    func validate() throws {
+        guard Device(device) != nil else { throw ValidationError("--device must be cpu, cuda or cuda:N") }
+        if let maxFrames, maxFrames < 1 { throw ValidationError("--max-frames must be at least 1") }
+    }
+}
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train TFAM; writes best.safetensors/best.json (chosen on validation only) and last.* (resumable).",
+        discussion: "Exit status: 0 trained; 2 unusable inputs; 64 invalid options. Running again with the same options resumes.")
+
+    @OptionGroup var embeddings: EmbeddingOptions
+
+    @Option(name: .long, help: ArgumentHelp("Output folder.", valueName: "dir"))
+    var out: String
+
+    @Option(name: .long, help: "Fusion: rgb, motion, concat-embedding, concat-temporal or cross.")
+    var fusion: String = "cross"
+
+    @Option(name: .long, help: "Epochs.") var epochs: Int = 30
+    @Option(name: .long, help: "Videos per batch.") var batch: Int = 8
+    @Option(name: .long, help: "AdamW learning rate (cosine schedule down to 1e-6).") var lr: Double = 1e-4
+    @Option(name: .long, help: "AdamW weight decay.") var weightDecay: Double = 0.1
+    @Option(name: .long, help: "Random seed (weights, dropout, shuffling, validation split).") var seed: UInt64 = 49
+    @Option(name: .long, help: "Transformer layers.") var layers: Int = 4
+    @Option(name: .long, help: "Attention heads.") var heads: Int = 8
+    @Option(name: .long, help: "Feed-forward width.") var feedForward: Int = 2048
+    @Option(name: .long, help: "Dropout.") var dropout: Double = 0.1
+    @Option(name: .long, help: "Positional encoding: none, sinusoidal or learned.") var positional: String = "none"
+    @Flag(name: .long, help: "Average padding positions too (ViMoCLIP's exact pooling).") var poolPadding = false
+    @Option(name: .long, help: "Fraction of the training videos held out for validation.") var validationFraction: Double = 0.1
+    @Option(name: .long, help: "Stop after this epoch (a time-limited job); running again continues from there.") var stopAfter: Int?
+
+    mutating func validate() throws {
+        guard Fusion(rawValue: fusion) != nil else {
+            throw ValidationError("--fusion must be one of \(Fusion.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard epochs >= 1, batch >= 1, layers >= 1, heads >= 1, feedForward >= 1 else {
+            throw ValidationError("--epochs, --batch, --layers, --heads and --feed-forward must be positive")
+        }
+        guard ["none", "sinusoidal", "learned"].contains(positional) else {
+            throw ValidationError("--positional must be none, sinusoidal or learned")
+        }
+        guard validationFraction > 0, validationFraction < 1 else { throw ValidationError("--validation-fraction must lie in (0, 1)") }
+    }
+
+    func run() throws {
+        let terminal = Terminal(program: "vimo-tfam", quiet: false)
+        let config = TFAMConfig(layers: layers, heads: heads, feedForward: feedForward, dropout: dropout,
+                                fusion: Fusion(rawValue: fusion)!, positional: positional, poolPadding: poolPadding)
+        let settings = TrainSettings(
+            clip: URL(fileURLWithPath: embeddings.clip), motion: URL(fileURLWithPath: embeddings.motion),
+            annotations: embeddings.annotations.map { URL(fileURLWithPath: $0) }, out: URL(fileURLWithPath: out),
+            config: config, epochs: epochs, batch: batch, lr: lr, weightDecay: weightDecay, seed: seed,
+            maxFrames: embeddings.maxFrames, half: embeddings.half, device: Device(embeddings.device)!,
+            validationFraction: validationFraction, stopAfter: stopAfter)
+        do {
+            let info = try Trainer(settings: settings, terminal: terminal).run()
+            terminal.line("best epoch \(info.bestEpoch.map(String.init) ?? "-") (validation mAP "
+                          + (info.bestValidationMAP.map { String(format: "%.4f", $0) } ?? "n/a")
+                          + "): \(settings.out.appendingPathComponent("best.safetensors").path)")
+        } catch {
+            terminal.error(error.localizedDescription)
+            throw ExitCode(2)
+        }
+    }
+}
+
+struct Predict: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Score videos with a trained TFAM; writes a shard of scores (V, K) float32 with items and labels.",
+        discussion: "Exit status: 0 done; 2 unusable inputs; 64 invalid options.")
+
+    @OptionGroup var embeddings: EmbeddingOptions
+
+    @Option(name: .long, help: ArgumentHelp("Weights (best.safetensors); its .json sidecar gives the configuration.", valueName: "file"))
+    var weights: String
+
+    @Option(name: .long, help: "Split to score: train, val or all (needs --annotations; without it every item is scored).")
+    var split: String = "val"
+
+    @Option(name: .long, help: ArgumentHelp("Output folder for the scores shard.", valueName: "dir"))
+    var out: String
+
+    mutating func validate() throws {
+        guard ["train", "val", "all"].contains(split) else { throw ValidationError("--split must be train, val or all") }
+    }
+
+    func run() throws {
+        let terminal = Terminal(program: "vimo-tfam", quiet: false)
+        do {
+            let weightsURL = URL(fileURLWithPath: weights)
+            let sidecar = weightsURL.deletingPathExtension().appendingPathExtension("json")
+            guard let data = try? Data(contentsOf: sidecar) else {
+                throw TFAMError.sidecar(sidecar.path, "missing: it holds the model configuration")
+            }
+            let info = try JSONDecoder().decode(CheckpointInfo.self, from: data)
+            let device = Device(embeddings.device)!
+            let model = try TFAM(info.config)
+            try model.load(Torch.loadWeights(weightsURL))
+            try model.to(device: device)
+            let clip = try SequenceSet.load(URL(fileURLWithPath: embeddings.clip), half: embeddings.half)
+            let motion = try SequenceSet.load(URL(fileURLWithPath: embeddings.motion), half: embeddings.half)
+            let selection: SplitSelection = split == "train" ? .train : split == "val" ? .val : .all
+            let (labels, _, candidates) = try loadLabels(clip: clip, annotations: embeddings.annotations.map { URL(fileURLWithPath: $0) },
+                                                         split: selection)
+            let items = candidates.filter { clip.sequences[$0] != nil && motion.sequences[$0] != nil && labels[$0] != nil }
+            guard !items.isEmpty else { throw TFAMError.noItems("score") }
+            let batcher = Batcher(clip: clip, motion: motion, labels: labels, maxFrames: embeddings.maxFrames,
+                                  aligned: info.config.fusion == Fusion.concatEmbedding.rawValue, device: device)
+            let scores = try predict(model, batcher, items)
+            let params = "{\"split\":\"\(split)\",\"weights\":\"\(try FileDigest.sha256(of: weightsURL))\"}"
+            let writer = try ShardWriter(directory: URL(fileURLWithPath: out), worker: "scores",
+                                         metadata: ShardMetadata(stage: "tfam-predict", fingerprint: FileDigest.sha256(of: Data(params.utf8)),
+                                                                 params: params),
+                                         payload: .embeddings(dim: info.config.classes), labelCount: info.config.classes)
+            for (id, row) in zip(items, scores) {
+                try writer.append(item: id, source: "", frameIndex: [0], embeddings: row, labels: labels[id]!)
+            }
+            let url = try writer.commit()
+            try AtomicFile.write(try JSONEncoder().encode(info.classes), to: URL(fileURLWithPath: out).appendingPathComponent("classes.json"))
+            terminal.line("scored \(items.count) videos: \(url.path)")
+        } catch {
+            terminal.error(error.localizedDescription)
+            throw ExitCode(2)
+        }
+    }
+}
