@@ -29,6 +29,7 @@ bench: release
 	bench/decode.sh
 	bench/torch.sh
 	bench/flow.sh
+	bench/tfam.sh
 
 clean:
 	rm -rf .build data/demo data/bench

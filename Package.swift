@@ -91,6 +91,7 @@ let package = Package(
 
         // Benchmarks (bench/*.sh run them against their anchors).
         .executableTarget(name: "vimo-bench-torch", dependencies: ["Torch"], path: "bench/TorchBench"),
+        .executableTarget(name: "vimo-bench-tfam", dependencies: ["Torch", "Models"], path: "bench/TFAMBench"),
         .executableTarget(name: "vimo-bench-flow", dependencies: ["Torch", "Models", "Vision"], path: "bench/FlowBench"),
 
         // Helpers shared by the test targets (fixtures, running programs); never shipped.

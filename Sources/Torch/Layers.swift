@@ -191,12 +191,26 @@ public final class MultiheadAttention: Module {
                                attentionMask: Tensor? = nil) throws -> Tensor {
         let (n, l, s) = (query.shape[0], query.shape[1], key.shape[1])
         let d = dim / heads
-        func project(_ x: Tensor, _ part: Int, _ length: Int) throws -> Tensor {
-            let w = try in_proj_weight.slice(0, part * dim, (part + 1) * dim)
-            let b = try in_proj_bias.slice(0, part * dim, (part + 1) * dim)
-            return try F.linear(x, w, b).reshaped([n, length, heads, d]).transposed(1, 2)
+        func split(_ x: Tensor, _ length: Int) throws -> Tensor {
+            try x.reshaped([n, length, self.heads, d]).transposed(1, 2)
         }
-        let q = try project(query, 0, l), k = try project(key, 1, s), v = try project(value, 2, s)
+        // One packed matmul where inputs coincide, as PyTorch does: q, k, v for self-attention,
+        // k and v together for cross-attention.
+        let q: Tensor, k: Tensor, v: Tensor
+        if query === key && key === value {
+            let qkv = try F.linear(query, in_proj_weight, in_proj_bias)
+            (q, k, v) = (try split(qkv.slice(2, 0, dim), l), try split(qkv.slice(2, dim, 2 * dim), l),
+                         try split(qkv.slice(2, 2 * dim, 3 * dim), l))
+        } else {
+            q = try split(F.linear(query, in_proj_weight.slice(0, 0, dim), in_proj_bias.slice(0, 0, dim)), l)
+            if key === value {
+                let kv = try F.linear(key, in_proj_weight.slice(0, dim, 3 * dim), in_proj_bias.slice(0, dim, 3 * dim))
+                (k, v) = (try split(kv.slice(2, 0, dim), s), try split(kv.slice(2, dim, 2 * dim), s))
+            } else {
+                k = try split(F.linear(key, in_proj_weight.slice(0, dim, 2 * dim), in_proj_bias.slice(0, dim, 2 * dim)), s)
+                v = try split(F.linear(value, in_proj_weight.slice(0, 2 * dim, 3 * dim), in_proj_bias.slice(0, 2 * dim, 3 * dim)), s)
+            }
+        }
         var mask = attentionMask
         if let keyPaddingMask {
             let keep = try keyPaddingMask.logicalNot().reshaped([n, 1, 1, s])
