@@ -99,7 +99,7 @@ let package = Package(
 
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
         .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"], exclude: ["make_flow_colors.py"]),
-        .testTarget(name: "VisionTests", dependencies: ["Vision", "CVision"], exclude: ["dis_reference.py"]),
+        .testTarget(name: "VisionTests", dependencies: ["Vision", "CVision", "TestSupport"], exclude: ["dis_reference.py"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Media"]),
         .testTarget(name: "DecodeTests", dependencies: ["Store", "Datasets", "Media", "Core", "TestSupport"]),

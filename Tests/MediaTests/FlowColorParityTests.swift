@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 #if canImport(Media)
 import Media
@@ -21,7 +22,7 @@ final class FlowColorParityTests: XCTestCase {
     }
 
     func testEveryByteMatchesTorchvision() throws {
-        try PythonReference.requireModules(["torch", "torchvision"])
+        try PythonReference.requireModules(["torch", "torchvision"], package: "python3-torchvision")
         let folder = try PythonReference.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         try PythonReference.runScript("make_flow_colors.py", [folder.path])

@@ -1,11 +1,12 @@
 import Foundation
 import Vision
+import TestSupport
 import XCTest
 
 /// DISOpticalFlow against OpenCV's own Python binding on the same two frames.
 final class DISParityTests: XCTestCase {
     func testMatchesOpenCVPythonForEveryPreset() throws {
-        try PythonReference.requireModules(["cv2", "numpy"])
+        try PythonReference.requireModules(["cv2", "numpy"], package: "python3-opencv")
         let folder = try PythonReference.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
 
