@@ -9,9 +9,9 @@ final class SafetensorsPythonInteropTests: XCTestCase {
 
     private func requirePythonWithNumpy() throws {
         guard FileManager.default.isExecutableFile(atPath: Self.python.path) else {
-            throw XCTSkip("/usr/bin/python3 is not installed")
+            throw ReferenceUnavailable("/usr/bin/python3 is not installed")
         }
-        guard try run(["-c", "import numpy"]).status == 0 else { throw XCTSkip("numpy is missing for /usr/bin/python3") }
+        guard try run(["-c", "import numpy"]).status == 0 else { throw ReferenceUnavailable("numpy is missing for /usr/bin/python3: apt-get install python3-numpy") }
     }
 
     private func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
@@ -80,4 +80,10 @@ final class SafetensorsPythonInteropTests: XCTestCase {
         XCTAssertEqual(result.status, 1, result.output)
         XCTAssertTrue(result.output.contains("x: bytes differ"), result.output)
     }
+}
+
+/// The Python reference is not installed: a failure, not a skip (`make bootstrap` installs it).
+struct ReferenceUnavailable: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

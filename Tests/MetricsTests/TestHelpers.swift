@@ -47,10 +47,10 @@ enum PythonReference {
 
     /// Skips the calling test unless the interpreter can import every module.
     static func require(_ modules: [String]) throws {
-        guard FileManager.default.isExecutableFile(atPath: interpreter) else { throw XCTSkip("\(interpreter) is missing") }
+        guard FileManager.default.isExecutableFile(atPath: interpreter) else { throw ReferenceUnavailable("\(interpreter) is missing") }
         let (status, errors) = try run(["-c", modules.map { "import \($0)" }.joined(separator: "; ")])
         if status != 0 {
-            throw XCTSkip("\(interpreter) cannot import \(modules.joined(separator: ", ")) "
+            throw ReferenceUnavailable("\(interpreter) cannot import \(modules.joined(separator: ", ")) "
                 + "(apt-get install -y python3-sklearn): \(errors)")
         }
     }
@@ -84,4 +84,10 @@ enum PythonReference {
         try handle.close()
         return (process.terminationStatus, (try? String(contentsOf: errorFile, encoding: .utf8)) ?? "")
     }
+}
+
+/// The Python reference is not installed: a failure, not a skip (`make bootstrap` installs it).
+struct ReferenceUnavailable: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
