@@ -11,6 +11,7 @@ struct AnimalKingdomLayout {
     let root: URL
     let selection: SplitSelection
     let continueOnError: Bool
+    var requireVideos = true
 
     private var annotation: URL { root.appendingPathComponent("annotation") }
 
@@ -22,7 +23,7 @@ struct AnimalKingdomLayout {
     func load() throws -> VideoDataset {
         let classes = try loadClasses()
         let videos = VideoFolder(root.appendingPathComponent("video"))
-        var collector = ItemCollector(classCount: classes.count)
+        var collector = ItemCollector(classCount: classes.count, videosOptional: requireVideos ? nil : root)
         let format: VideoDataset.Format
 
         if let files = filesForSelection(Self.perFrameFiles) {

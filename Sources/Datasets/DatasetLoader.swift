@@ -10,14 +10,21 @@ public enum DatasetLoader {
     /// a split, a missing video file, an empty id — throws its `DatasetProblem` (the first, by file and line)
     /// unless `continueOnError` is set, in which case the item is skipped and the problem kept in
     /// `VideoDataset.problems`. A missing annotation or class list file throws `DatasetError.missingAnnotation`.
-    public static func load(root: URL, split: SplitSelection, continueOnError: Bool = false) throws -> VideoDataset {
+    /// `requireVideos: false` accepts items whose video is absent (labels and splits only, e.g. training
+    /// on cached embeddings on a machine without the videos).
+    public static func load(root: URL, split: SplitSelection, continueOnError: Bool = false,
+                            requireVideos: Bool = true) throws -> VideoDataset {
         var isDirectory: ObjCBool = false
         let annotation = root.appendingPathComponent("annotation")
         if FileManager.default.fileExists(atPath: annotation.path, isDirectory: &isDirectory), isDirectory.boolValue {
-            return try AnimalKingdomLayout(root: root, selection: split, continueOnError: continueOnError).load()
+            var layout = AnimalKingdomLayout(root: root, selection: split, continueOnError: continueOnError)
+            layout.requireVideos = requireVideos
+            return try layout.load()
         }
         if FileManager.default.fileExists(atPath: root.appendingPathComponent(GenericDataset.labelsFile).path) {
-            return try GenericLayout(root: root, selection: split, continueOnError: continueOnError).load()
+            var layout = GenericLayout(root: root, selection: split, continueOnError: continueOnError)
+            layout.requireVideos = requireVideos
+            return try layout.load()
         }
         throw DatasetError.unknownLayout(root: root.path, expected: [
             "annotation/ (Animal Kingdom: annotation/train.csv and val.csv, or annotation/AR_metadata.csv, with video/<id>.mp4)",

@@ -12,6 +12,7 @@ struct GenericLayout {
     let root: URL
     let selection: SplitSelection
     let continueOnError: Bool
+    var requireVideos = true
 
     func load() throws -> VideoDataset {
         let labelsURL = root.appendingPathComponent(GenericDataset.labelsFile)
@@ -57,7 +58,7 @@ struct GenericLayout {
 
         let classes = named ?? ClassList.named(
             (0..<((resolved.flatMap(\.labels).max() ?? -1) + 1)).map(String.init))
-        var collector = ItemCollector(classCount: classes.count)
+        var collector = ItemCollector(classCount: classes.count, videosOptional: requireVideos ? nil : root)
         collector.addReaderProblems(parsed.problems + problems, file: file)
         for entry in resolved {
             let (id, video) = locate(entry.row.video)

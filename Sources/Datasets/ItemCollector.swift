@@ -4,12 +4,16 @@ import Foundation
 /// and split, label ids inside 0..<K, and an existing video file.
 struct ItemCollector {
     let classCount: Int
+    /// When set, a missing video is no problem: the item points at `<videosOptional>/<expected path>`
+    /// (stages that only need labels and splits, such as training on cached embeddings).
+    let videosOptional: URL?
     private(set) var items: [VideoItem] = []
     private(set) var problems: [DatasetProblem] = []
     private var firstLines: [Split: [String: (file: String, line: Int)]] = [:]
 
-    init(classCount: Int) {
+    init(classCount: Int, videosOptional: URL? = nil) {
         self.classCount = classCount
+        self.videosOptional = videosOptional
     }
 
     /// Adds the video, or records why it cannot be added. `labelLine` gives the line that names a label.
@@ -28,7 +32,7 @@ struct ItemCollector {
                                            reason: "unknown label id \(bad) (classes are 0..<\(classCount))"))
             return
         }
-        guard let video else {
+        guard let video = video ?? videosOptional?.appendingPathComponent(expectedVideo) else {
             problems.append(DatasetProblem(file: file, line: line, item: id, reason: "video file \(expectedVideo) not found"))
             return
         }

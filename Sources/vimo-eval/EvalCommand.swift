@@ -84,7 +84,8 @@ struct EvalCommand: ParsableCommand {
 
     private func classInfo(count: Int) throws -> [ClassInfo] {
         if let annotations {
-            let list = try DatasetLoader.load(root: URL(fileURLWithPath: annotations), split: .all, continueOnError: true).classes
+            let list = try DatasetLoader.load(root: URL(fileURLWithPath: annotations), split: .all, continueOnError: true,
+                                          requireVideos: false).classes
             guard list.count == count else {
                 throw ValidationError("\(annotations) has \(list.count) classes but the scores have \(count)")
             }

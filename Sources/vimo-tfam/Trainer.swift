@@ -42,7 +42,7 @@ struct CheckpointInfo: Codable {
 /// Labels and class names: from the dataset annotations when given, else from the shards.
 func loadLabels(clip: SequenceSet, annotations: URL?, split: SplitSelection) throws -> (labels: [String: [UInt8]], classes: [String], items: [String]) {
     if let annotations {
-        let dataset = try DatasetLoader.load(root: annotations, split: split, continueOnError: true)
+        let dataset = try DatasetLoader.load(root: annotations, split: split, continueOnError: true, requireVideos: false)
         var labels: [String: [UInt8]] = [:]
         for item in dataset.items { labels[item.id] = dataset.multiHot(item) }
         return (labels, dataset.classes.names, dataset.items.map(\.id).sorted())

@@ -115,3 +115,21 @@ final class AnimalKingdomLoaderTests: XCTestCase {
         }
     }
 }
+
+/// Labels without videos: stages that train on cached embeddings need only the annotations.
+final class VideosOptionalTests: XCTestCase {
+    func testMissingVideosAreAcceptedWhenNotRequired() throws {
+        let root = try temporaryFolder(self)
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("annotation"), withIntermediateDirectories: true)
+        try AnimalKingdom.writeARMetadata(videos: [(id: "AAAA", split: .train, labels: [1]), (id: "BBBB", split: .val, labels: [0])],
+                                          to: root.appendingPathComponent("annotation/AR_metadata.csv"))
+        try ClassList.named(["a", "b"]).writeDfAction(to: root.appendingPathComponent("annotation/df_action.csv"))
+        XCTAssertThrowsError(try DatasetLoader.load(root: root, split: .all)) { error in
+            XCTAssertTrue(error.localizedDescription.contains("video/AAAA.mp4"), error.localizedDescription)
+        }
+        let loose = try DatasetLoader.load(root: root, split: .all, requireVideos: false)
+        XCTAssertEqual(loose.items.map(\.id).sorted(), ["AAAA", "BBBB"])
+        XCTAssertEqual(loose.problems, [])
+        XCTAssertEqual(loose.items.first { $0.id == "AAAA" }?.video.lastPathComponent, "AAAA.mp4")
+    }
+}
