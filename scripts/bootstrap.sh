@@ -50,3 +50,11 @@ open("data/samples/bigbuckbunny.mp4.part", "wb").write(data)
 PY
   mv data/samples/bigbuckbunny.mp4.part "$SAMPLE"
 fi
+
+# OpenAI's CLIP model code (clip-anytorch on PyPI) as the public reference for CLIP parity tests:
+# only the wheel is downloaded; the test script loads clip/model.py from it, nothing is installed.
+CLIP_WHEEL=data/.pip/clip_anytorch-2.6.0-py3-none-any.whl
+if [ ! -s "$CLIP_WHEEL" ]; then
+  mkdir -p data/.pip
+  /usr/bin/python3 -m pip download -q --no-deps --only-binary=:all: clip-anytorch==2.6.0 -d data/.pip
+fi
