@@ -27,6 +27,7 @@ let package = Package(
     products: [
         .executable(name: "vimo-decode", targets: ["vimo-decode"]),
         .executable(name: "vimo-flow", targets: ["vimo-flow"]),
+        .executable(name: "vimo-clip", targets: ["vimo-clip"]),
         .executable(name: "vimo-tfam", targets: ["vimo-tfam"]),
         .executable(name: "vimo-eval", targets: ["vimo-eval"]),
         .executable(name: "vimo-synth", targets: ["vimo-synth"]),
@@ -74,6 +75,10 @@ let package = Package(
         ]),
         .executableTarget(name: "vimo-flow", dependencies: [
             "Media", "Store", "Core", "StageCLI", "Torch", "Models", "Vision",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "vimo-clip", dependencies: [
+            "Store", "Core", "StageCLI", "Torch", "Models",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "vimo-tfam", dependencies: [

@@ -1,0 +1,120 @@
+import Core
+import Foundation
+import Store
+
+/// The loop every stage that maps an upstream stage's items to new rows shares (flow, CLIP,
+/// MoCLIP embeddings): index both folders, skip items already committed for the same upstream
+/// item, process the rest one by one into shards, record failures, report progress, summarise.
+public struct ItemStage {
+    /// What `process` returns for one item: rows in the payload's on-disk dtype and their frame indices.
+    public struct Output {
+        public var rows: [UInt8]
+        public var frameIndex: [Int32]
+        public var warning: String?
+        public init(rows: [UInt8], frameIndex: [Int32], warning: String? = nil) {
+            self.rows = rows
+            self.frameIndex = frameIndex
+            self.warning = warning
+        }
+    }
+
+    public var stage: String
+    public var upstream: URL
+    public var output: URL
+    public var shard: ShardSelector
+    public var itemsPerShard: Int
+    public var compression: Compression
+    public var rowUnit: String
+    public var inputs: [String: String]
+
+    public init(stage: String, upstream: URL, output: URL, shard: ShardSelector, itemsPerShard: Int,
+                compression: Compression, rowUnit: String, inputs: [String: String]) {
+        self.stage = stage
+        self.upstream = upstream
+        self.output = output
+        self.shard = shard
+        self.itemsPerShard = itemsPerShard
+        self.compression = compression
+        self.rowUnit = rowUnit
+        self.inputs = inputs
+    }
+
+    /// The upstream folder's index and the metadata of its first shard (its fingerprint and payload).
+    public func openUpstream() throws -> (index: ShardIndex, first: ShardReader) {
+        let index = try ShardIndex.build(directory: upstream)
+        guard let first = index.shards.first else { throw ItemStageError.emptyUpstream(upstream.path) }
+        return (index, try ShardReader(url: first))
+    }
+
+    /// Runs `process` over every item of this shard not yet committed for the same upstream item.
+    public func run(upstream index: ShardIndex, upstreamFingerprint: String, params: String, fingerprint: String,
+                    payload: Payload, labelCount: Int?, terminal: Terminal,
+                    process: (_ reader: ShardReader, _ entry: ShardIndex.Entry) throws -> Output) throws -> StageSummary {
+        let start = Date()
+        for problem in index.problems { terminal.warning("unreadable upstream shard: \(problem.localizedDescription)") }
+        let metadata = ShardMetadata(stage: stage, fingerprint: fingerprint, params: params, schema: Store.schemaVersion)
+        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        let done = try ShardIndex.build(directory: output)
+        try IncompatibleOutput.check(done, against: metadata)
+
+        // An item's source is its upstream identity: the upstream fingerprint and the upstream item's source.
+        let mine = index.items.filter { shard.contains($0) }
+        let todo = mine.compactMap { id -> (String, ShardIndex.Entry, String)? in
+            let entry = index[id]!
+            let source = FileDigest.sha256(of: Data("\(upstreamFingerprint)\n\(entry.source)".utf8))
+            return done.contains(item: id, source: source) ? nil : (id, entry, source)
+        }
+        let sink = ShardSink(directory: output, worker: shard.count == 1 ? "w0" : "s\(shard.index)of\(shard.count)w0",
+                             metadata: metadata, payload: payload, labelCount: labelCount, compression: compression,
+                             itemsPerShard: itemsPerShard)
+        var processed = 0, rows = 0
+        var failures: [StageSummary.Failure] = [], warnings: [StageSummary.Warning] = []
+        let progress = ProgressLine(total: todo.count, unit: rowUnit)
+        var open: (url: URL, reader: ShardReader)?
+        for (id, entry, source) in todo {
+            do {
+                if open?.url != entry.shard { open = (entry.shard, try ShardReader(url: entry.shard)) }
+                let reader = open!.reader
+                let result = try process(reader, entry)
+                let labels = labelCount == nil ? nil : try reader.labels(item: entry.position)
+                try result.rows.withUnsafeBytes { raw in
+                    try sink.append(item: id, source: source, frameIndex: result.frameIndex, rows: raw, labels: labels)
+                }
+                if let warning = result.warning {
+                    warnings.append(.init(item: id, message: warning))
+                    terminal.warning("\(id): \(warning)")
+                }
+                processed += 1
+                rows += result.frameIndex.count
+            } catch {
+                failures.append(.init(item: id, reason: error.localizedDescription))
+                terminal.failed(id, error.localizedDescription)
+            }
+            terminal.progress(progress.render(done: processed + failures.count, units: rows, failed: failures.count))
+        }
+        do { try sink.commit() } catch {
+            failures.append(.init(item: "(last shard)", reason: error.localizedDescription))
+            terminal.error("cannot commit the last shard: \(error.localizedDescription)")
+        }
+        if !todo.isEmpty {
+            terminal.progress(progress.render(done: processed + failures.count, units: rows, failed: failures.count), force: true)
+        }
+        return StageSummary(
+            stage: stage, inputs: inputs, shard: shard.description, params: params, fingerprint: fingerprint,
+            itemsInInput: index.items.count, itemsInShard: mine.count, alreadyCached: mine.count - todo.count,
+            processed: processed, failed: failures, warnings: warnings,
+            inputProblems: index.problems.map { $0.localizedDescription }, rows: rows, rowUnit: rowUnit,
+            seconds: Date().timeIntervalSince(start), digestsComputed: 0, shardsWritten: sink.committed.map(\.lastPathComponent))
+    }
+}
+
+/// Why an item stage cannot start.
+public enum ItemStageError: Error, LocalizedError {
+    case emptyUpstream(String)
+
+    public var errorDescription: String? {
+        switch self {
+        case .emptyUpstream(let path): return "\(path) holds no shards (run the upstream stage with --out \(path) first)"
+        }
+    }
+}
