@@ -28,6 +28,7 @@ let package = Package(
         .executable(name: "vimo-decode", targets: ["vimo-decode"]),
         .executable(name: "vimo-flow", targets: ["vimo-flow"]),
         .executable(name: "vimo-clip", targets: ["vimo-clip"]),
+        .executable(name: "vimo-moclip", targets: ["vimo-moclip"]),
         .executable(name: "vimo-tfam", targets: ["vimo-tfam"]),
         .executable(name: "vimo-eval", targets: ["vimo-eval"]),
         .executable(name: "vimo-synth", targets: ["vimo-synth"]),
@@ -79,6 +80,10 @@ let package = Package(
         ]),
         .executableTarget(name: "vimo-clip", dependencies: [
             "Store", "Core", "StageCLI", "Torch", "Models",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "vimo-moclip", dependencies: [
+            "Store", "Core", "StageCLI", "Torch", "Models", "Media", "Datasets",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "vimo-tfam", dependencies: [

@@ -1,0 +1,151 @@
+import ArgumentParser
+import Core
+import Foundation
+import Models
+import StageCLI
+import Store
+import Torch
+
+/// `vimo-moclip`: train the motion student and embed flow with it.
+@main
+struct MoCLIPCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vimo-moclip",
+        abstract: "MoCLIP: a CLIP student on colour-coded flow, distilled toward the frozen CLIP teacher's frame embeddings.",
+        subcommands: [Train.self, Embed.self])
+}
+
+/// Loads a CLIP encoder from weights or `random:SEED`.
+func loadCLIP(_ config: CLIPVision.Config, _ weights: String) throws -> (CLIPVision, String) {
+    if weights.hasPrefix("random") {
+        let seed = weights.split(separator: ":").dropFirst().first.flatMap { UInt64($0) } ?? 0
+        Torch.seed(seed)
+        return (try CLIPVision(config), "random:\(seed)")
+    }
+    let url = URL(fileURLWithPath: weights)
+    guard FileManager.default.fileExists(atPath: url.path) else { throw MoCLIPFailure("\(weights): no such weights file") }
+    let encoder = try CLIPVision(config)
+    try encoder.load(CLIPWeights.load(url))
+    return (encoder, try FileDigest.sha256(of: url))
+}
+
+/// A reason this run cannot proceed, said in a sentence.
+struct MoCLIPFailure: LocalizedError {
+    let errorDescription: String?
+    init(_ text: String) { errorDescription = text }
+}
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train the student; keeps the checkpoint with the lowest validation loss (a seeded split of the training videos).",
+        discussion: "Writes student.safetensors + student.json and last.* (running the same command again resumes). Exit status: 0 trained; 2 unusable inputs; 64 invalid options.")
+
+    @Option(name: .long, help: ArgumentHelp("Folder of flow shards (vimo-flow --out); labels come from them.", valueName: "dir"))
+    var flow: String
+    @Option(name: .long, help: ArgumentHelp("Folder of the teacher's CLIP embeddings (vimo-clip --out).", valueName: "dir"))
+    var clip: String
+    @Option(name: .long, help: ArgumentHelp("Output folder.", valueName: "dir"))
+    var out: String
+    @Option(name: .long, help: "Encoder configuration: vit-b32, vit-b16, vit-l14 or tiny.") var model: String = "vit-b32"
+    @Option(name: .long, help: ArgumentHelp("Teacher weights the student starts from (as for vimo-clip), or random:SEED.", valueName: "file"))
+    var teacher: String
+    @Option(name: .long, help: "Frames per segment (non-overlapping).") var segment: Int = 30
+    @Option(name: .long, help: "Segments per step.") var batch: Int = 32
+    @Option(name: .long, help: "Adam learning rate.") var lr: Double = 1e-3
+    @Option(name: .long, help: "Epochs.") var epochs: Int = 10
+    @Option(name: .long, help: "Residual alignment scale α.") var alpha: Double = 0.1
+    @Option(name: .long, help: "BCE positive weight (ViMoCLIP's 9·y+1 weighting is 10; 1 turns it off).") var posWeight: Double = 10
+    @Option(name: .long, help: "Random seed (shuffling, dropout, validation split).") var seed: UInt64 = 49
+    @Option(name: .long, help: "Fraction of the training videos held out for validation.") var validationFraction: Double = 0.1
+    @Option(name: .long, help: "cpu, cuda or cuda:N.") var device: String = "cpu"
+    @Option(name: .long, help: "Stop after this epoch (a time-limited job); running again continues.") var stopAfter: Int?
+
+    mutating func validate() throws {
+        guard CLIPVision.Config.named(model) != nil else { throw ValidationError("--model must be vit-b32, vit-b16, vit-l14 or tiny") }
+        guard segment >= 1, batch >= 1, epochs >= 1 else { throw ValidationError("--segment, --batch and --epochs must be positive") }
+        guard Device(device) != nil else { throw ValidationError("--device must be cpu, cuda or cuda:N") }
+        guard validationFraction > 0, validationFraction < 1 else { throw ValidationError("--validation-fraction must lie in (0, 1)") }
+    }
+
+    func run() throws {
+        let terminal = Terminal(program: "vimo-moclip", quiet: false)
+        do {
+            let info = try StudentTrainer(options: self, terminal: terminal).run()
+            terminal.line("best epoch \(info.bestEpoch ?? 0) (validation loss \(String(format: "%.4f", info.bestValidationLoss ?? .nan))): "
+                          + URL(fileURLWithPath: out).appendingPathComponent("student.safetensors").path)
+        } catch {
+            terminal.error(error.localizedDescription)
+            throw ExitCode(2)
+        }
+    }
+}
+
+struct Embed: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Motion embeddings (raw z, as TFAM consumes) for every flow row, aligned with the flow shards.",
+        discussion: "Same skip/resume/failure semantics as the other stages. Exit status: 0 done; 1 failures; 2 unusable inputs; 64 invalid options.")
+
+    @Option(name: .long, help: ArgumentHelp("Folder of flow shards.", valueName: "dir")) var flow: String
+    @Option(name: .long, help: ArgumentHelp("student.safetensors (its .json sidecar gives the configuration).", valueName: "file")) var weights: String
+    @Option(name: .long, help: ArgumentHelp("Output folder.", valueName: "dir")) var out: String
+    @Option(name: .long, help: "Flow fields per forward pass.") var batch: Int = 32
+    @Option(name: .long, help: "cpu, cuda or cuda:N.") var device: String = "cpu"
+    @Option(name: .long, help: ArgumentHelp("Take only the items of shard i of N.", valueName: "i/N")) var shard: String = "0/1"
+    @Option(name: .long, help: "Exit 0 even if up to this many items fail.") var maxFailures: Int = 0
+    @Flag(name: .long, help: "No progress lines on stderr.") var quiet = false
+
+    mutating func validate() throws {
+        guard batch >= 1 else { throw ValidationError("--batch must be positive") }
+        guard Device(device) != nil else { throw ValidationError("--device must be cpu, cuda or cuda:N") }
+        do { _ = try ShardSelector(parsing: shard) } catch { throw ValidationError(error.localizedDescription) }
+    }
+
+    func run() throws {
+        let terminal = Terminal(program: "vimo-moclip", quiet: quiet)
+        let output = URL(fileURLWithPath: out)
+        let selector = try ShardSelector(parsing: shard)
+        let result: StageSummary
+        do {
+            let weightsURL = URL(fileURLWithPath: weights)
+            let sidecar = weightsURL.deletingPathExtension().appendingPathExtension("json")
+            guard let data = try? Data(contentsOf: sidecar) else { throw MoCLIPFailure("\(sidecar.path): missing (it holds the configuration)") }
+            let info = try JSONDecoder().decode(StudentInfo.self, from: data)
+            let device = Device(device)!
+            let student = try MoCLIPStudent(config: info.config, classes: info.classes, alpha: info.alpha)
+            try student.load(Torch.loadWeights(weightsURL))
+            try student.to(device: device)
+            student.eval()
+            let stage = ItemStage(stage: "moclip", upstream: URL(fileURLWithPath: flow), output: output, shard: selector,
+                                  itemsPerShard: 64, compression: .none, rowUnit: "fields",
+                                  inputs: ["flow": flow, "weights": weights])
+            let (upstream, first) = try stage.openUpstream()
+            guard case .flow(let h, let w) = first.payload else { throw MoCLIPFailure("\(first.url.path) holds no flow") }
+            let params = "{\"weights\":\"\(try FileDigest.sha256(of: weightsURL))\"}"
+            let fingerprint = FileDigest.sha256(of: Data("moclip\nmoclip-1\n\(params)\n\(first.metadata.fingerprint)".utf8))
+            result = try stage.run(upstream: upstream, upstreamFingerprint: first.metadata.fingerprint, params: params,
+                                   fingerprint: fingerprint, payload: .embeddings(dim: info.config.output),
+                                   labelCount: first.labelCount, terminal: terminal) { reader, entry in
+                var rows: [UInt8] = []
+                try Torch.withoutGrad {
+                    for start in stride(from: entry.rows.lowerBound, to: entry.rows.upperBound, by: batch) {
+                        let range = start..<min(start + batch, entry.rows.upperBound)
+                        let images = try FlowImages.tensor(flow: reader.readFlow(rows: range), count: range.count,
+                                                           height: h, width: w, device: device)
+                        let z = try student.embed(images).to(.cpu, dtype: .float32).contiguous()
+                        var bytes = [UInt8](repeating: 0, count: z.count * 4)
+                        try bytes.withUnsafeMutableBytes { try z.copyBytes(into: $0) }
+                        rows += bytes
+                    }
+                }
+                return ItemStage.Output(rows: rows, frameIndex: try reader.frameIndex(rows: entry.rows))
+            }
+        } catch {
+            terminal.error(error.localizedDescription)
+            throw ExitCode(2)
+        }
+        let summaryURL = StageSummary.defaultURL(folder: output, stage: "moclip", shard: selector)
+        try? result.write(to: summaryURL)
+        terminal.line(result.closingLine + " Summary: \(summaryURL.path)")
+        if result.failed.count > maxFailures { throw ExitCode(1) }
+    }
+}

@@ -1,0 +1,179 @@
+import Core
+import Datasets
+import Foundation
+import Models
+import StageCLI
+import Store
+import Torch
+
+/// The JSON sidecar of a student checkpoint.
+struct StudentInfo: Codable {
+    var config: CLIPVision.Config
+    var classes: Int
+    var alpha: Double
+    var epoch: Int
+    var validationLoss: Double?
+    var validationCosine: Double?
+    var bestEpoch: Int?
+    var bestValidationLoss: Double?
+    var trainSegments: Int
+    var validationSegments: Int
+    var settings: [String: String]
+}
+
+/// Trains MoCLIPStudent on non-overlapping segments of flow rows paired with the teacher's
+/// embedding of the first frame of each pair ("flow frame t pairs with RGB frame t").
+final class StudentTrainer {
+    struct Segment {
+        var item: String
+        var shard: URL
+        var rows: Range<Int>          // flow rows in the shard
+        var teacherRows: [Int64]      // rows of the item's teacher tensor, one per flow row
+        var labels: [UInt8]
+    }
+
+    let options: Train
+    let terminal: Terminal
+
+    init(options: Train, terminal: Terminal) {
+        self.options = options
+        self.terminal = terminal
+    }
+
+    func run() throws -> StudentInfo {
+        let device = Device(options.device)!
+        let out = URL(fileURLWithPath: options.out)
+        let flowIndex = try ShardIndex.build(directory: URL(fileURLWithPath: options.flow))
+        let (teacherEmbeddings, segments) = try buildSegments(flowIndex)
+        guard let classes = segments.first?.labels.count, classes > 0 else {
+            throw MoCLIPFailure("no flow rows with labels and teacher embeddings: check --flow and --clip")
+        }
+        let bucket = max(2, Int((1 / options.validationFraction).rounded()))
+        let isValidation = { (item: String) in ShardSelector.stableHash("\(self.options.seed):\(item)") % UInt64(bucket) == 0 }
+        var validation = segments.filter { isValidation($0.item) }
+        var train = segments.filter { !isValidation($0.item) }
+        if validation.isEmpty { validation = [train.removeLast()] }
+        guard !train.isEmpty else { throw MoCLIPFailure("too few videos to carve a validation split") }
+
+        let config = CLIPVision.Config.named(options.model)!
+        let (teacher, teacherDigest) = try loadCLIP(config, options.teacher)
+        Torch.seed(options.seed)
+        let student = try MoCLIPStudent(config: config, classes: classes, alpha: options.alpha)
+        try student.initialise(fromTeacher: teacher)
+        try student.to(device: device)
+        let optimizer = try Optimizer.adam(student.parameters(), lr: options.lr)
+        let posWeight = try Tensor.full([classes], options.posWeight).to(device)
+
+        var info = StudentInfo(config: config, classes: classes, alpha: options.alpha, epoch: 0, validationLoss: nil,
+                               validationCosine: nil, bestEpoch: nil, bestValidationLoss: nil, trainSegments: train.count,
+                               validationSegments: validation.count,
+                               settings: ["flow": options.flow, "clip": options.clip, "teacher": teacherDigest,
+                                          "segment": "\(options.segment)", "batch": "\(options.batch)", "lr": "\(options.lr)",
+                                          "epochs": "\(options.epochs)", "seed": "\(options.seed)", "pos_weight": "\(options.posWeight)"])
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        if let data = try? Data(contentsOf: out.appendingPathComponent("last.json")),
+           let previous = try? JSONDecoder().decode(StudentInfo.self, from: data), previous.settings == info.settings {
+            try student.load(Torch.loadWeights(out.appendingPathComponent("last.safetensors")))
+            try optimizer.load(from: out.appendingPathComponent("last.optim"))
+            info = previous
+            terminal.line("vimo-moclip: resuming after epoch \(info.epoch) of \(options.epochs)")
+        }
+
+        var readers: [URL: ShardReader] = [:]
+        func loss(_ batch: [Segment]) throws -> (Tensor, Double) {
+            var total: Tensor? = nil
+            var cosine = 0.0
+            for s in batch {
+                let reader = try readers[s.shard] ?? ShardReader(url: s.shard)
+                readers[s.shard] = reader
+                guard case .flow(let h, let w) = reader.payload else { throw MoCLIPFailure("\(s.shard.path) holds no flow") }
+                let images = try FlowImages.tensor(flow: reader.readFlow(rows: s.rows), count: s.rows.count, height: h, width: w,
+                                                   device: device)
+                let z = try student.embed(images).unsqueezed(0)
+                let target = try teacherEmbeddings[s.item]!.indexSelect(0, Tensor(s.teacherRows)).to(device).unsqueezed(0)
+                let labels = try Tensor(s.labels.map(Float.init), shape: [1, classes]).to(device)
+                let (l, c) = try student.loss(z: z, teacher: target, labels: labels, posWeight: posWeight)
+                total = try total.map { try $0 + l } ?? l
+                cosine += try c.item()
+            }
+            return (try total! / Double(batch.count), cosine / Double(batch.count))
+        }
+
+        while info.epoch < min(options.epochs, options.stopAfter ?? .max) {
+            let epoch = info.epoch
+            Torch.seed(options.seed &+ UInt64(epoch) &* 7919)
+            var rng = SplitMix64(seed: options.seed &+ UInt64(epoch))
+            student.train()
+            var trainLoss = 0.0
+            let order = train.shuffled(using: &rng)
+            for start in stride(from: 0, to: order.count, by: options.batch) {
+                let batch = Array(order[start..<min(start + options.batch, order.count)])
+                try optimizer.zeroGrad()
+                let (l, _) = try loss(batch)
+                try l.backward()
+                try optimizer.step()
+                trainLoss += try l.item() * Double(batch.count)
+            }
+            student.eval()
+            let (validationLoss, validationCosine) = try Torch.withoutGrad { () -> (Double, Double) in
+                let (l, c) = try loss(validation)
+                return (try l.item(), c)
+            }
+            info.epoch = epoch + 1
+            info.validationLoss = validationLoss
+            info.validationCosine = validationCosine
+            var best = false
+            if validationLoss < (info.bestValidationLoss ?? .infinity) {
+                info.bestValidationLoss = validationLoss
+                info.bestEpoch = epoch + 1
+                best = true
+                try save(student, info, as: "student", in: out)
+            }
+            try save(student, info, as: "last", in: out)
+            try optimizer.save(to: out.appendingPathComponent("last.optim"))
+            terminal.line(String(format: "epoch %d/%d  train loss %.4f  val loss %.4f  val cosine %.4f%@", epoch + 1, options.epochs,
+                                 trainLoss / Double(train.count), validationLoss, validationCosine, best ? "  (best)" : ""))
+        }
+        return info
+    }
+
+    /// Segments of at most `segment` consecutive flow rows whose first frames have a teacher embedding.
+    private func buildSegments(_ flowIndex: ShardIndex) throws -> ([String: Tensor], [Segment]) {
+        let clipIndex = try ShardIndex.build(directory: URL(fileURLWithPath: options.clip))
+        var teacher: [String: Tensor] = [:]
+        var segments: [Segment] = []
+        for item in flowIndex.items {
+            guard let f = flowIndex[item], let c = clipIndex[item], !f.rows.isEmpty else { continue }
+            let flowReader = try ShardReader(url: f.shard), clipReader = try ShardReader(url: c.shard)
+            guard case .embeddings(let dim) = clipReader.payload else { throw MoCLIPFailure("\(c.shard.path) holds no embeddings") }
+            guard flowReader.labelCount != nil else { throw MoCLIPFailure("\(f.shard.path) carries no labels") }
+            let clipFrames = try clipReader.frameIndex(rows: c.rows)
+            let position = Dictionary(clipFrames.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+            teacher[item] = try Tensor(clipReader.readEmbeddings(rows: c.rows), shape: [c.rows.count, dim])
+            let flowFrames = try flowReader.frameIndex(rows: f.rows)
+            let labels = try flowReader.labels(item: f.position)
+            var run: [(row: Int, teacher: Int)] = []
+            func flush() {
+                guard let firstRow = run.first?.row else { return }
+                segments.append(Segment(item: item, shard: f.shard, rows: firstRow..<(firstRow + run.count),
+                                        teacherRows: run.map { Int64($0.teacher) }, labels: labels))
+                run = []
+            }
+            for (k, frame) in flowFrames.enumerated() {
+                guard let t = position[frame] else { flush(); continue }
+                run.append((f.rows.lowerBound + k, t))
+                if run.count == options.segment { flush() }
+            }
+            flush()
+        }
+        return (teacher, segments)
+    }
+
+    private func save(_ student: MoCLIPStudent, _ info: StudentInfo, as name: String, in folder: URL) throws {
+        try Torch.saveSafetensors(student.stateDict(), metadata: ["format": "vimo-moclip"],
+                                  to: folder.appendingPathComponent("\(name).safetensors"))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(try encoder.encode(info), to: folder.appendingPathComponent("\(name).json"))
+    }
+}

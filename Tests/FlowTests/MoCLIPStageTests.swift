@@ -1,0 +1,57 @@
+import Datasets
+import Foundation
+import Store
+import TestSupport
+import XCTest
+
+/// The motion student end to end on the synthetic motion dataset: decode → DIS flow → CLIP
+/// teacher → vimo-moclip train (loss falls, distillation cosine rises, resume is exact) → embed.
+final class MoCLIPStageTests: XCTestCase {
+    func run(_ tool: String, _ arguments: [String]) throws -> TestSupport.ProcessResult {
+        let result = try TestSupport.run(TestSupport.product(tool), arguments)
+        XCTAssertEqual(result.status, 0, "\(tool): \(result.stderr)")
+        return result
+    }
+
+    func testStudentLearnsAndEmbeds() throws {
+        let root = try TestSupport.temporaryFolder("vimo-moclip")
+        let dataset = root.appendingPathComponent("dataset")
+        let clips = try SyntheticDataset.generate(at: dataset, spec: .init(clips: 8, frames: 10, width: 96, height: 64, seed: 11))
+        let frames = root.appendingPathComponent("frames"), flow = root.appendingPathComponent("flow")
+        let clip = root.appendingPathComponent("clip")
+        _ = try run("vimo-decode", ["--dataset", dataset.path, "--out", frames.path, "--quiet"])
+        _ = try run("vimo-flow", ["--frames", frames.path, "--out", flow.path, "--method", "dis", "--preset", "ultrafast", "--quiet"])
+        _ = try run("vimo-clip", ["--frames", frames.path, "--out", clip.path, "--model", "tiny", "--weights", "random:1", "--quiet"])
+
+        let common = ["train", "--flow", flow.path, "--clip", clip.path, "--model", "tiny", "--teacher", "random:1",
+                      "--segment", "4", "--batch", "4", "--lr", "1e-3", "--epochs", "4", "--validation-fraction", "0.25"]
+        let straight = root.appendingPathComponent("student")
+        let log = try run("vimo-moclip", common + ["--out", straight.path]).stderr
+        let epochs = log.split(separator: "\n").filter { $0.hasPrefix("epoch ") }
+        XCTAssertEqual(epochs.count, 4, log)
+        func value(_ line: Substring, _ key: String) -> Double {
+            let parts = line.components(separatedBy: "  ")
+            return Double(parts.first { $0.hasPrefix(key) }!.split(separator: " ").last!)!
+        }
+        XCTAssertLessThan(value(epochs.last!, "train loss"), value(epochs.first!, "train loss"), "training loss falls:\n\(log)")
+        XCTAssertGreaterThan(value(epochs.last!, "val cosine"), value(epochs.first!, "val cosine"), "distillation cosine rises:\n\(log)")
+
+        let resumed = root.appendingPathComponent("resumed")
+        _ = try run("vimo-moclip", common + ["--out", resumed.path, "--stop-after", "2"])
+        _ = try run("vimo-moclip", common + ["--out", resumed.path])
+        XCTAssertEqual(try Data(contentsOf: straight.appendingPathComponent("last.safetensors")),
+                       try Data(contentsOf: resumed.appendingPathComponent("last.safetensors")), "resumed = uninterrupted")
+
+        let motion = root.appendingPathComponent("motion")
+        _ = try run("vimo-moclip", ["embed", "--flow", flow.path, "--weights", straight.appendingPathComponent("student.safetensors").path,
+                                    "--out", motion.path, "--quiet"])
+        let flowIndex = try ShardIndex.build(directory: flow), motionIndex = try ShardIndex.build(directory: motion)
+        XCTAssertEqual(motionIndex.items, clips.map(\.id).sorted())
+        for id in motionIndex.items {
+            let m = motionIndex[id]!, f = flowIndex[id]!
+            XCTAssertEqual(m.rows.count, f.rows.count, "one motion embedding per flow row")
+            XCTAssertEqual(try ShardReader(url: m.shard).frameIndex(rows: m.rows), try ShardReader(url: f.shard).frameIndex(rows: f.rows))
+            guard case .embeddings(32) = try ShardReader(url: m.shard).payload else { return XCTFail("tiny embeddings are 32-d") }
+        }
+    }
+}
