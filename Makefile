@@ -30,6 +30,7 @@ bench: release
 	bench/torch.sh
 	bench/flow.sh
 	bench/tfam.sh
+	bench/clip.sh
 
 clean:
 	rm -rf .build data/demo data/bench

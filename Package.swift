@@ -101,6 +101,7 @@ let package = Package(
 
         // Benchmarks (bench/*.sh run them against their anchors).
         .executableTarget(name: "vimo-bench-torch", dependencies: ["Torch"], path: "bench/TorchBench"),
+        .executableTarget(name: "vimo-bench-clip", dependencies: ["Torch", "Models"], path: "bench/CLIPBench"),
         .executableTarget(name: "vimo-bench-tfam", dependencies: ["Torch", "Models"], path: "bench/TFAMBench"),
         .executableTarget(name: "vimo-bench-flow", dependencies: ["Torch", "Models", "Vision"], path: "bench/FlowBench"),
 
