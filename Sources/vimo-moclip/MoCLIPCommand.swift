@@ -46,6 +46,8 @@ struct Train: ParsableCommand {
     var clip: String
     @Option(name: .long, help: ArgumentHelp("Output folder.", valueName: "dir"))
     var out: String
+    @Option(name: .long, help: ArgumentHelp("Dataset root whose annotations give the labels (default: the labels stored in the flow shards).", valueName: "root"))
+    var labels: String?
     @Option(name: .long, help: "Encoder configuration: vit-b32, vit-b16, vit-l14 or tiny.") var model: String = "vit-b32"
     @Option(name: .long, help: ArgumentHelp("Teacher weights the student starts from (as for vimo-clip), or random:SEED.", valueName: "file"))
     var teacher: String

@@ -69,7 +69,7 @@ final class StudentTrainer {
                                validationSegments: validation.count,
                                settings: ["flow": options.flow, "clip": options.clip, "teacher": teacherDigest,
                                           "segment": "\(options.segment)", "batch": "\(options.batch)", "lr": "\(options.lr)",
-                                          "epochs": "\(options.epochs)", "seed": "\(options.seed)", "pos_weight": "\(options.posWeight)"])
+                                          "epochs": "\(options.epochs)", "seed": "\(options.seed)", "pos_weight": "\(options.posWeight)", "labels": options.labels ?? "shards"])
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         if let data = try? Data(contentsOf: out.appendingPathComponent("last.json")),
            let previous = try? JSONDecoder().decode(StudentInfo.self, from: data), previous.settings == info.settings {
@@ -140,18 +140,32 @@ final class StudentTrainer {
     /// Segments of at most `segment` consecutive flow rows whose first frames have a teacher embedding.
     private func buildSegments(_ flowIndex: ShardIndex) throws -> ([String: Tensor], [Segment]) {
         let clipIndex = try ShardIndex.build(directory: URL(fileURLWithPath: options.clip))
+        var annotated: [String: [UInt8]]? = nil
+        if let root = options.labels {
+            let dataset = try DatasetLoader.load(root: URL(fileURLWithPath: root), split: .train, continueOnError: true,
+                                                 requireVideos: false)
+            annotated = Dictionary(dataset.items.map { ($0.id, dataset.multiHot($0)) }, uniquingKeysWith: { a, _ in a })
+        }
         var teacher: [String: Tensor] = [:]
         var segments: [Segment] = []
         for item in flowIndex.items {
             guard let f = flowIndex[item], let c = clipIndex[item], !f.rows.isEmpty else { continue }
             let flowReader = try ShardReader(url: f.shard), clipReader = try ShardReader(url: c.shard)
             guard case .embeddings(let dim) = clipReader.payload else { throw MoCLIPFailure("\(c.shard.path) holds no embeddings") }
-            guard flowReader.labelCount != nil else { throw MoCLIPFailure("\(f.shard.path) carries no labels") }
+            guard annotated != nil || flowReader.labelCount != nil else {
+                throw MoCLIPFailure("\(f.shard.path) carries no labels (give --labels with the dataset root)")
+            }
             let clipFrames = try clipReader.frameIndex(rows: c.rows)
             let position = Dictionary(clipFrames.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
             teacher[item] = try Tensor(clipReader.readEmbeddings(rows: c.rows), shape: [c.rows.count, dim])
             let flowFrames = try flowReader.frameIndex(rows: f.rows)
-            let labels = try flowReader.labels(item: f.position)
+            let labels: [UInt8]
+            if let annotated {
+                guard let l = annotated[item] else { continue }   // not a training video of the annotations
+                labels = l
+            } else {
+                labels = try flowReader.labels(item: f.position)
+            }
             var run: [(row: Int, teacher: Int)] = []
             func flush() {
                 guard let firstRow = run.first?.row else { return }

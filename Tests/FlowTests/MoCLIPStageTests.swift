@@ -36,6 +36,14 @@ final class MoCLIPStageTests: XCTestCase {
         XCTAssertLessThan(value(epochs.last!, "train loss"), value(epochs.first!, "train loss"), "training loss falls:\n\(log)")
         XCTAssertGreaterThan(value(epochs.last!, "val cosine"), value(epochs.first!, "val cosine"), "distillation cosine rises:\n\(log)")
 
+        // Labels from the dataset's annotations instead of the shards: the same training data here.
+        let annotated = root.appendingPathComponent("annotated")
+        _ = try run("vimo-moclip", common + ["--out", annotated.path, "--labels", dataset.path, "--epochs", "1"])
+        let info = try JSONSerialization.jsonObject(with: Data(contentsOf: annotated.appendingPathComponent("last.json"))) as! [String: Any]
+        let trainClips = clips.filter { $0.split == .train }.count
+        XCTAssertGreaterThan(trainClips, 0)
+        XCTAssertGreaterThan((info["train_segments"] as? Int ?? info["trainSegments"] as? Int) ?? 0, 0)
+
         let resumed = root.appendingPathComponent("resumed")
         _ = try run("vimo-moclip", common + ["--out", resumed.path, "--stop-after", "2"])
         _ = try run("vimo-moclip", common + ["--out", resumed.path])
