@@ -156,6 +156,10 @@ struct Predict: ParsableCommand {
                 try writer.append(item: id, source: "", frameIndex: [0], embeddings: row, labels: labels[id]!)
             }
             let url = try writer.commit()
+            // Scores are recomputed whole: earlier score shards in the folder are superseded.
+            for old in try ShardDirectory.committedShards(in: URL(fileURLWithPath: out)) where old != url {
+                try? FileManager.default.removeItem(at: old)
+            }
             try AtomicFile.write(try JSONEncoder().encode(info.classes), to: URL(fileURLWithPath: out).appendingPathComponent("classes.json"))
             terminal.line("scored \(items.count) videos: \(url.path)")
         } catch {
