@@ -68,7 +68,9 @@ let package = Package(
         .target(name: "Metrics"),
 
         // The stage executables' shared terminal layer (progress, summaries, shard rotation).
-        .target(name: "StageCLI", dependencies: ["Store", "Core"]),
+        .target(name: "StageCLI", dependencies: [
+            "Store", "Core", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
 
         .executableTarget(name: "vimo-decode", dependencies: [
             "Media", "Store", "Datasets", "Core", "StageCLI",

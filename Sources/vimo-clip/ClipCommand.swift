@@ -43,38 +43,22 @@ struct ClipCommand: ParsableCommand {
     @Option(name: .long, help: "Computation dtype: f32, f16 or bf16 (outputs are stored as float32).")
     var dtype: String = "f32"
 
-    @Option(name: .long, help: ArgumentHelp("Take only the items of shard i of N.", valueName: "i/N"))
-    var shard: String = "0/1"
-
     @Option(name: .long, help: "Items per shard file.")
     var itemsPerShard: Int = 64
 
-    @Option(name: .long, help: "Exit 0 even if up to this many items fail.")
-    var maxFailures: Int = 0
-
-    @Option(name: .long, help: ArgumentHelp("Run summary JSON (default: <out>/summary-clip[-shard-i-of-N].json).", valueName: "file"))
-    var summary: String?
-
-    @Option(name: .long, help: "Stage fingerprint recorded in the shards (default: derived from the parameters).")
-    var fingerprint: String?
-
-    @Flag(name: .long, help: "No progress lines on stderr.")
-    var quiet = false
+    @OptionGroup var stage: StageOptions
 
     mutating func validate() throws {
         guard CLIPVision.Config.named(model) != nil else { throw ValidationError("--model must be vit-b32, vit-b16, vit-l14 or tiny") }
-        guard batch >= 1, itemsPerShard >= 1, maxFailures >= 0 else {
-            throw ValidationError("--batch and --items-per-shard must be positive, --max-failures not negative")
-        }
+        guard batch >= 1, itemsPerShard >= 1 else { throw ValidationError("--batch and --items-per-shard must be positive") }
         guard Device(device) != nil else { throw ValidationError("--device must be cpu, cuda or cuda:N") }
         guard ["f32", "f16", "bf16"].contains(dtype) else { throw ValidationError("--dtype must be f32, f16 or bf16") }
-        do { _ = try ShardSelector(parsing: shard) } catch { throw ValidationError(error.localizedDescription) }
     }
 
     func run() throws {
-        let terminal = Terminal(program: "vimo-clip", quiet: quiet)
+        let terminal = Terminal(program: "vimo-clip", quiet: stage.quiet)
         let output = URL(fileURLWithPath: out)
-        let shardSelector = try ShardSelector(parsing: shard)
+        let shardSelector = stage.selector
         let result: StageSummary
         do {
             let config = CLIPVision.Config.named(model)!
@@ -83,16 +67,16 @@ struct ClipCommand: ParsableCommand {
             let (encoder, weightsDigest) = try loadEncoder(config)
             try encoder.to(device: device, dtype: computeType)
             encoder.freeze()
-            let stage = ItemStage(stage: "clip", upstream: URL(fileURLWithPath: frames), output: output, shard: shardSelector,
+            let items = ItemStage(stage: "clip", upstream: URL(fileURLWithPath: frames), output: output, shard: shardSelector,
                                   itemsPerShard: itemsPerShard, compression: .none, rowUnit: "frames",
                                   inputs: ["frames": frames, "weights": weights])
-            let (upstream, first) = try stage.openUpstream()
+            let (upstream, first) = try items.openUpstream()
             guard case .frames(let h, let w, 3) = first.payload, h == config.resolution, w == config.resolution else {
                 throw ClipFailure("\(first.url.path) does not hold \(config.resolution)×\(config.resolution) RGB frames")
             }
             let params = "{\"dtype\":\"\(dtype)\",\"model\":\"\(model)\",\"weights\":\"\(weightsDigest)\"}"
-            let fingerprint = fingerprint ?? FileDigest.sha256(of: Data("clip\nclip-1\n\(params)\n\(first.metadata.fingerprint)".utf8))
-            result = try stage.run(upstream: upstream, upstreamFingerprint: first.metadata.fingerprint, params: params,
+            let fingerprint = stage.fingerprint ?? FileDigest.sha256(of: Data("clip\nclip-1\n\(params)\n\(first.metadata.fingerprint)".utf8))
+            result = try items.run(upstream: upstream, upstreamFingerprint: first.metadata.fingerprint, params: params,
                                    fingerprint: fingerprint, payload: .embeddings(dim: config.output),
                                    labelCount: first.labelCount, terminal: terminal) { reader, entry in
                 let pixels = try reader.readFrames(rows: entry.rows)
@@ -116,10 +100,7 @@ struct ClipCommand: ParsableCommand {
             terminal.error(error.localizedDescription)
             throw ExitCode(2)
         }
-        let summaryURL = summary.map { URL(fileURLWithPath: $0) } ?? StageSummary.defaultURL(folder: output, stage: "clip", shard: shardSelector)
-        do { try result.write(to: summaryURL) } catch { terminal.error("cannot write the run summary: \(error.localizedDescription)") }
-        terminal.line(result.closingLine + " Summary: \(summaryURL.path)")
-        if result.failed.count > maxFailures { throw ExitCode(1) }
+        try stage.finish(result, output: output, terminal: terminal)
     }
 
     private func loadEncoder(_ config: CLIPVision.Config) throws -> (CLIPVision, String) {

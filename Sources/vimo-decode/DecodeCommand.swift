@@ -36,10 +36,6 @@ struct DecodeCommand: ParsableCommand {
                                             valueName: "selection"))
     var sampling: String = "all"
 
-    @Option(name: .long, help: ArgumentHelp("Take only the items of shard i of N (stable hash of the id), for job arrays.",
-                                            valueName: "i/N"))
-    var shard: String = "0/1"
-
     @Option(name: .long, help: "Videos decoded in parallel (each with --threads codec threads).")
     var workers: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
@@ -52,29 +48,16 @@ struct DecodeCommand: ParsableCommand {
     @Option(name: .long, help: "Shard compression: none, gzip[:level] (with shuffle), lz4, zstd[:level] (filters need hdf5-filter-plugin).")
     var compression: String = "none"
 
-    @Option(name: .long, help: "Exit 0 even if up to this many items fail to decode.")
-    var maxFailures: Int = 0
-
     @Flag(name: .long, help: "Skip bad annotation rows (reported) instead of stopping at the first one.")
     var continueOnBadRows = false
 
-    @Option(name: .long, help: ArgumentHelp("Where to write the run summary JSON (default: <out>/summary-decode[-shard-i-of-N].json).",
-                                            valueName: "file"))
-    var summary: String?
-
-    @Option(name: .long, help: "Stage fingerprint recorded in the shards (the runner passes it; default: derived from the parameters).")
-    var fingerprint: String?
-
-    @Flag(name: .long, help: "No progress lines on stderr (failures are still reported).")
-    var quiet = false
+    @OptionGroup var stage: StageOptions
 
     mutating func validate() throws {
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard itemsPerShard >= 1 else { throw ValidationError("--items-per-shard must be at least 1") }
-        guard maxFailures >= 0 else { throw ValidationError("--max-failures cannot be negative") }
         do { _ = try FrameSelection(parsing: sampling) } catch { throw ValidationError("--sampling: \(error.localizedDescription)") }
-        do { _ = try ShardSelector(parsing: shard) } catch { throw ValidationError(error.localizedDescription) }
         do { _ = try Compression(parsing: compression) } catch {
             throw ValidationError("--compression: \(error.localizedDescription)")
         }
@@ -87,11 +70,11 @@ struct DecodeCommand: ParsableCommand {
     func run() throws {
         let settings = DecodeSettings(
             datasetRoot: URL(fileURLWithPath: dataset), split: split.selection, output: URL(fileURLWithPath: out),
-            selection: try FrameSelection(parsing: sampling), shard: try ShardSelector(parsing: shard),
+            selection: try FrameSelection(parsing: sampling), shard: stage.selector,
             workers: workers, threads: threads, itemsPerShard: itemsPerShard,
             compression: try Compression(parsing: compression), continueOnBadRows: continueOnBadRows,
-            fingerprint: fingerprint)
-        let terminal = Terminal(program: "vimo-decode", quiet: quiet)
+            fingerprint: stage.fingerprint)
+        let terminal = Terminal(program: "vimo-decode", quiet: stage.quiet)
         let result: StageSummary
         do {
             result = try DecodeRun(settings: settings, terminal: terminal).run()
@@ -99,13 +82,7 @@ struct DecodeCommand: ParsableCommand {
             terminal.error(error.localizedDescription)
             throw ExitCode(2)
         }
-        let summaryURL = summary.map { URL(fileURLWithPath: $0) }
-            ?? StageSummary.defaultURL(folder: settings.output, stage: "decode", shard: settings.shard)
-        do { try result.write(to: summaryURL) } catch {
-            terminal.error("cannot write the run summary: \(error.localizedDescription)")
-        }
-        terminal.line(result.closingLine + " Summary: \(summaryURL.path)")
-        if result.failed.count > maxFailures { throw ExitCode(1) }
+        try stage.finish(result, output: settings.output, terminal: terminal)
     }
 }
 

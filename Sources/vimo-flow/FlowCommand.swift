@@ -55,34 +55,19 @@ struct Compute: ParsableCommand {
     @Option(name: .long, help: "cpu, cuda or cuda:N.")
     var device: String = "cpu"
 
-    @Option(name: .long, help: ArgumentHelp("Take only the items of shard i of N.", valueName: "i/N"))
-    var shard: String = "0/1"
-
     @Option(name: .long, help: "Items per shard file.")
     var itemsPerShard: Int = 16
 
     @Option(name: .long, help: "Shard compression: none, gzip[:level], lz4, zstd[:level].")
     var compression: String = "none"
 
-    @Option(name: .long, help: "Exit 0 even if up to this many items fail.")
-    var maxFailures: Int = 0
-
-    @Option(name: .long, help: ArgumentHelp("Run summary JSON (default: <out>/summary-flow[-shard-i-of-N].json).", valueName: "file"))
-    var summary: String?
-
-    @Option(name: .long, help: "Stage fingerprint recorded in the shards (default: derived from the parameters).")
-    var fingerprint: String?
-
-    @Flag(name: .long, help: "No progress lines on stderr.")
-    var quiet = false
+    @OptionGroup var stage: StageOptions
 
     mutating func validate() throws {
         guard iters >= 1 else { throw ValidationError("--iters must be at least 1") }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         guard itemsPerShard >= 1 else { throw ValidationError("--items-per-shard must be at least 1") }
-        guard maxFailures >= 0 else { throw ValidationError("--max-failures cannot be negative") }
         guard Device(device) != nil else { throw ValidationError("--device must be cpu, cuda or cuda:N") }
-        do { _ = try ShardSelector(parsing: shard) } catch { throw ValidationError(error.localizedDescription) }
         do { _ = try Compression(parsing: compression) } catch { throw ValidationError("--compression: \(error.localizedDescription)") }
         if method != .dis && weights == nil {
             throw ValidationError("--method \(method.rawValue) needs --weights (a RAFT checkpoint, or random:SEED for tests)")
@@ -93,12 +78,12 @@ struct Compute: ParsableCommand {
     }
 
     func run() throws {
-        let terminal = Terminal(program: "vimo-flow", quiet: quiet)
+        let terminal = Terminal(program: "vimo-flow", quiet: stage.quiet)
         let settings = FlowSettings(
             frames: URL(fileURLWithPath: frames), output: URL(fileURLWithPath: out), method: method, weights: weights,
             iterations: iters, batch: batch, preset: preset, device: Device(device)!,
-            shard: try ShardSelector(parsing: shard), itemsPerShard: itemsPerShard,
-            compression: try Compression(parsing: compression), fingerprint: fingerprint)
+            shard: stage.selector, itemsPerShard: itemsPerShard,
+            compression: try Compression(parsing: compression), fingerprint: stage.fingerprint)
         let result: StageSummary
         do {
             result = try FlowRun(settings: settings, terminal: terminal).run()
@@ -106,13 +91,7 @@ struct Compute: ParsableCommand {
             terminal.error(error.localizedDescription)
             throw ExitCode(2)
         }
-        let summaryURL = summary.map { URL(fileURLWithPath: $0) }
-            ?? StageSummary.defaultURL(folder: settings.output, stage: "flow", shard: settings.shard)
-        do { try result.write(to: summaryURL) } catch {
-            terminal.error("cannot write the run summary: \(error.localizedDescription)")
-        }
-        terminal.line(result.closingLine + " Summary: \(summaryURL.path)")
-        if result.failed.count > maxFailures { throw ExitCode(1) }
+        try stage.finish(result, output: settings.output, terminal: terminal)
     }
 }
 

@@ -92,20 +92,17 @@ struct Embed: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Output folder.", valueName: "dir")) var out: String
     @Option(name: .long, help: "Flow fields per forward pass.") var batch: Int = 32
     @Option(name: .long, help: "cpu, cuda or cuda:N.") var device: String = "cpu"
-    @Option(name: .long, help: ArgumentHelp("Take only the items of shard i of N.", valueName: "i/N")) var shard: String = "0/1"
-    @Option(name: .long, help: "Exit 0 even if up to this many items fail.") var maxFailures: Int = 0
-    @Flag(name: .long, help: "No progress lines on stderr.") var quiet = false
+    @OptionGroup var stage: StageOptions
 
     mutating func validate() throws {
         guard batch >= 1 else { throw ValidationError("--batch must be positive") }
         guard Device(device) != nil else { throw ValidationError("--device must be cpu, cuda or cuda:N") }
-        do { _ = try ShardSelector(parsing: shard) } catch { throw ValidationError(error.localizedDescription) }
     }
 
     func run() throws {
-        let terminal = Terminal(program: "vimo-moclip", quiet: quiet)
+        let terminal = Terminal(program: "vimo-moclip", quiet: stage.quiet)
         let output = URL(fileURLWithPath: out)
-        let selector = try ShardSelector(parsing: shard)
+        let selector = stage.selector
         let result: StageSummary
         do {
             let weightsURL = URL(fileURLWithPath: weights)
@@ -117,14 +114,14 @@ struct Embed: ParsableCommand {
             try student.load(Torch.loadWeights(weightsURL))
             try student.to(device: device)
             student.eval()
-            let stage = ItemStage(stage: "moclip", upstream: URL(fileURLWithPath: flow), output: output, shard: selector,
+            let items = ItemStage(stage: "moclip", upstream: URL(fileURLWithPath: flow), output: output, shard: selector,
                                   itemsPerShard: 64, compression: .none, rowUnit: "fields",
                                   inputs: ["flow": flow, "weights": weights])
-            let (upstream, first) = try stage.openUpstream()
+            let (upstream, first) = try items.openUpstream()
             guard case .flow(let h, let w) = first.payload else { throw MoCLIPFailure("\(first.url.path) holds no flow") }
             let params = "{\"weights\":\"\(try FileDigest.sha256(of: weightsURL))\"}"
-            let fingerprint = FileDigest.sha256(of: Data("moclip\nmoclip-1\n\(params)\n\(first.metadata.fingerprint)".utf8))
-            result = try stage.run(upstream: upstream, upstreamFingerprint: first.metadata.fingerprint, params: params,
+            let fingerprint = stage.fingerprint ?? FileDigest.sha256(of: Data("moclip\nmoclip-1\n\(params)\n\(first.metadata.fingerprint)".utf8))
+            result = try items.run(upstream: upstream, upstreamFingerprint: first.metadata.fingerprint, params: params,
                                    fingerprint: fingerprint, payload: .embeddings(dim: info.config.output),
                                    labelCount: first.labelCount, terminal: terminal) { reader, entry in
                 var rows: [UInt8] = []
@@ -145,9 +142,6 @@ struct Embed: ParsableCommand {
             terminal.error(error.localizedDescription)
             throw ExitCode(2)
         }
-        let summaryURL = StageSummary.defaultURL(folder: output, stage: "moclip", shard: selector)
-        try? result.write(to: summaryURL)
-        terminal.line(result.closingLine + " Summary: \(summaryURL.path)")
-        if result.failed.count > maxFailures { throw ExitCode(1) }
+        try stage.finish(result, output: output, terminal: terminal)
     }
 }

@@ -1,0 +1,43 @@
+import ArgumentParser
+import Core
+import Foundation
+
+/// Options every item stage executable shares (vimo-decode, vimo-flow, vimo-clip, vimo-moclip embed).
+public struct StageOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Take only the items of shard i of N (stable hash of the id), for job arrays.",
+                                            valueName: "i/N"))
+    public var shard: String = "0/1"
+
+    @Option(name: .long, help: "Exit 0 even if up to this many items fail.")
+    public var maxFailures: Int = 0
+
+    @Option(name: .long, help: ArgumentHelp("Where to write the run summary JSON (default: <out>/summary-<stage>[-shard-i-of-N].json).",
+                                            valueName: "file"))
+    public var summary: String?
+
+    @Option(name: .long, help: "Stage fingerprint recorded in the shards (the runner passes it; default: derived from the parameters).")
+    public var fingerprint: String?
+
+    @Flag(name: .long, help: "No progress lines on stderr (failures are still reported).")
+    public var quiet = false
+
+    public init() {}
+
+    public func validate() throws {
+        guard maxFailures >= 0 else { throw ValidationError("--max-failures cannot be negative") }
+        do { _ = try ShardSelector(parsing: shard) } catch { throw ValidationError(error.localizedDescription) }
+    }
+
+    /// The parsed `--shard`.
+    public var selector: ShardSelector { (try? ShardSelector(parsing: shard)) ?? .all }
+
+    /// Writes the summary, prints the closing line, and exits 1 when more items failed than allowed.
+    public func finish(_ result: StageSummary, output: URL, terminal: Terminal) throws {
+        let url = summary.map { URL(fileURLWithPath: $0) } ?? StageSummary.defaultURL(folder: output, stage: result.stage, shard: selector)
+        do { try result.write(to: url) } catch {
+            terminal.error("cannot write the run summary: \(error.localizedDescription)")
+        }
+        terminal.line(result.closingLine + " Summary: \(url.path)")
+        if result.failed.count > maxFailures { throw ExitCode(1) }
+    }
+}
