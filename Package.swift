@@ -63,7 +63,7 @@ let package = Package(
         .target(name: "Store", dependencies: ["CHDF5"]),
         .target(name: "Datasets", dependencies: ["Media", "Core"]),
         .target(name: "Torch", dependencies: ["CTorch"]),
-        .target(name: "Models", dependencies: ["Torch"]),
+        .target(name: "Models", dependencies: ["Torch", "Core"]),
         .target(name: "Vision", dependencies: ["CVision"]),
         .target(name: "Metrics"),
 

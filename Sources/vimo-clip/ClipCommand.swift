@@ -64,7 +64,9 @@ struct ClipCommand: ParsableCommand {
             let config = CLIPVision.Config.named(model)!
             let device = Device(device)!
             let computeType: DType = dtype == "f16" ? .float16 : dtype == "bf16" ? .bfloat16 : .float32
-            let (encoder, weightsDigest) = try loadEncoder(config)
+            let source = try WeightsSource(parsing: weights)
+            let encoder = try source.build({ try CLIPVision(config) }, load: CLIPWeights.load)
+            let weightsDigest = try source.identity()
             try encoder.to(device: device, dtype: computeType)
             encoder.freeze()
             let items = ItemStage(stage: "clip", upstream: URL(fileURLWithPath: frames), output: output, shard: shardSelector,
@@ -101,19 +103,6 @@ struct ClipCommand: ParsableCommand {
             throw ExitCode(2)
         }
         try stage.finish(result, output: output, terminal: terminal)
-    }
-
-    private func loadEncoder(_ config: CLIPVision.Config) throws -> (CLIPVision, String) {
-        if weights.hasPrefix("random") {
-            let seed = weights.split(separator: ":").dropFirst().first.flatMap { UInt64($0) } ?? 0
-            Torch.seed(seed)
-            return (try CLIPVision(config), "random:\(seed)")
-        }
-        let url = URL(fileURLWithPath: weights)
-        guard FileManager.default.fileExists(atPath: url.path) else { throw ClipFailure("\(weights): no such weights file") }
-        let encoder = try CLIPVision(config)
-        try encoder.load(CLIPWeights.load(url))
-        return (encoder, try FileDigest.sha256(of: url))
     }
 }
 

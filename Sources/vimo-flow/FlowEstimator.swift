@@ -21,20 +21,9 @@ final class RAFTEstimator: FlowEstimator {
     let weightsDigest: String
 
     init(variant: RAFT.Variant, weights: String, iterations: Int, batch: Int, device: Device) throws {
-        if weights.hasPrefix("random") {
-            let seed = weights.split(separator: ":").dropFirst().first.flatMap { UInt64($0) } ?? 0
-            Torch.seed(seed)
-            model = try RAFT(variant)
-            weightsDigest = "random:\(seed)"
-        } else {
-            let url = URL(fileURLWithPath: weights)
-            guard FileManager.default.fileExists(atPath: url.path) else {
-                throw FlowError.weights(weights, "no such weights file")
-            }
-            model = try RAFT(variant)
-            try model.load(RAFTWeights.load(url))
-            weightsDigest = try FileDigest.sha256(of: url)
-        }
+        let source = try WeightsSource(parsing: weights)
+        model = try source.build({ try RAFT(variant) }, load: RAFTWeights.load)
+        weightsDigest = try source.identity()
         try model.to(device: device)
         model.eval()
         self.iterations = iterations

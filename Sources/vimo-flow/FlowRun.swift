@@ -69,12 +69,10 @@ final class FlowRun {
 
 enum FlowError: Error, LocalizedError {
     case notFrames(String)
-    case weights(String, String)
 
     var errorDescription: String? {
         switch self {
         case .notFrames(let path): return "\(path) is not a decode shard of 224×224 RGB frames"
-        case .weights(let path, let reason): return "\(path): \(reason)"
         }
     }
 }

@@ -15,20 +15,6 @@ struct MoCLIPCommand: ParsableCommand {
         subcommands: [Train.self, Embed.self])
 }
 
-/// Loads a CLIP encoder from weights or `random:SEED`.
-func loadCLIP(_ config: CLIPVision.Config, _ weights: String) throws -> (CLIPVision, String) {
-    if weights.hasPrefix("random") {
-        let seed = weights.split(separator: ":").dropFirst().first.flatMap { UInt64($0) } ?? 0
-        Torch.seed(seed)
-        return (try CLIPVision(config), "random:\(seed)")
-    }
-    let url = URL(fileURLWithPath: weights)
-    guard FileManager.default.fileExists(atPath: url.path) else { throw MoCLIPFailure("\(weights): no such weights file") }
-    let encoder = try CLIPVision(config)
-    try encoder.load(CLIPWeights.load(url))
-    return (encoder, try FileDigest.sha256(of: url))
-}
-
 /// A reason this run cannot proceed, said in a sentence.
 struct MoCLIPFailure: LocalizedError {
     let errorDescription: String?

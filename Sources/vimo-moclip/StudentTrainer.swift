@@ -56,7 +56,9 @@ final class StudentTrainer {
         guard !train.isEmpty else { throw MoCLIPFailure("too few videos to carve a validation split") }
 
         let config = CLIPVision.Config.named(options.model)!
-        let (teacher, teacherDigest) = try loadCLIP(config, options.teacher)
+        let source = try WeightsSource(parsing: options.teacher)
+        let teacher = try source.build({ try CLIPVision(config) }, load: CLIPWeights.load)
+        let teacherDigest = try source.identity()
         Torch.seed(options.seed)
         let student = try MoCLIPStudent(config: config, classes: classes, alpha: options.alpha)
         try student.initialise(fromTeacher: teacher)
