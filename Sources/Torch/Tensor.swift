@@ -112,6 +112,15 @@ public final class Tensor: @unchecked Sendable {
         try checkStatus(vt_copy_out(handle, buffer.baseAddress!, buffer.count), "copyBytes")
     }
 
+    /// The values as raw bytes in this tensor's dtype, row-major (Store's on-disk row layout).
+    public func bytes() throws -> [UInt8] {
+        let n = count * dtype.byteSize
+        return try [UInt8](unsafeUninitializedCapacity: n) { buffer, initialized in
+            if n > 0 { try checkStatus(vt_copy_out(handle, buffer.baseAddress!, n), "bytes") }
+            initialized = n
+        }
+    }
+
     /// The single value of a one-element tensor.
     public func item() throws -> Double {
         var ok: Int32 = 0

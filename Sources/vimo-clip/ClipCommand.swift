@@ -90,10 +90,7 @@ struct ClipCommand: ParsableCommand {
                         let size = h * w * 3
                         let chunk = Array(pixels[(start * size)..<((start + n) * size)])
                         let images = try CLIPVision.preprocess(Tensor(chunk, shape: [n, h, w, 3]).to(device)).to(computeType)
-                        let embeddings = try encoder(images).to(.cpu, dtype: .float32).contiguous()
-                        var bytes = [UInt8](repeating: 0, count: embeddings.count * 4)
-                        try bytes.withUnsafeMutableBytes { try embeddings.copyBytes(into: $0) }
-                        rows += bytes
+                        rows += try encoder(images).to(.cpu, dtype: .float32).bytes()
                     }
                 }
                 return ItemStage.Output(rows: rows, frameIndex: try reader.frameIndex(rows: entry.rows))

@@ -37,10 +37,7 @@ final class RAFTEstimator: FlowEstimator {
             let pixels = try Tensor(frames, shape: [count, height, width, 3]).to(device)
             let (images, padding) = try RAFT.prepare(pixels)
             let flow = try RAFT.unpad(model.videoFlow(images, iterations: iterations, batch: batch), padding: padding)
-            let half = try flow.to(.float16).contiguous()
-            var bytes = [UInt8](repeating: 0, count: half.count * 2)
-            try bytes.withUnsafeMutableBytes { try half.copyBytes(into: $0) }
-            return bytes
+            return try flow.to(.float16).bytes()
         }
     }
 }

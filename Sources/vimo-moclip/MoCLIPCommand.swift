@@ -116,10 +116,7 @@ struct Embed: ParsableCommand {
                         let range = start..<min(start + batch, entry.rows.upperBound)
                         let images = try FlowImages.tensor(flow: reader.readFlow(rows: range), count: range.count,
                                                            height: h, width: w, device: device)
-                        let z = try student.embed(images).to(.cpu, dtype: .float32).contiguous()
-                        var bytes = [UInt8](repeating: 0, count: z.count * 4)
-                        try bytes.withUnsafeMutableBytes { try z.copyBytes(into: $0) }
-                        rows += bytes
+                        rows += try student.embed(images).to(.cpu, dtype: .float32).bytes()
                     }
                 }
                 return ItemStage.Output(rows: rows, frameIndex: try reader.frameIndex(rows: entry.rows))

@@ -37,6 +37,8 @@ final class TensorTests: XCTestCase {
         let bytes: [UInt8] = [0, 0, 128, 63, 0, 0, 0, 64]  // 1.0f, 2.0f little-endian
         let t = try bytes.withUnsafeBytes { try Tensor(bytes: $0, shape: [2], dtype: .float32) }
         XCTAssertEqual(try t.toArray(Float.self), [1, 2])
+        XCTAssertEqual(try t.bytes(), bytes, "bytes() gives the row-major little-endian layout back")
+        XCTAssertEqual(try t.transposed(0, 0).to(.float16).bytes(), [0, 0x3C, 0, 0x40], "1.0 and 2.0 as IEEE half")
     }
 
     func testSeedMakesRandomnessRepeatable() throws {
