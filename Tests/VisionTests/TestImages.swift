@@ -1,3 +1,6 @@
+import Foundation
+import TestSupport
+
 /// Deterministic test frames for optical flow: smooth multi-scale texture that DIS can
 /// lock on to, cut out of a larger canvas so a shift is an exact integer translation.
 struct TexturedCanvas {
@@ -48,23 +51,6 @@ struct TexturedCanvas {
 /// Smoothstep, so the noise has no visible lattice edges.
 private func smooth(_ t: Double) -> Double { t * t * (3 - 2 * t) }
 
-/// A tiny seeded generator, so every run draws the same frames.
-struct SeededGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A uniform Double in [0, 1).
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-}
 
 /// The median of `values` (the upper one of the middle two for an even count).
 func median(_ values: [Float]) -> Float {
