@@ -59,10 +59,11 @@ public struct IncompatibleOutput: Error, LocalizedError {
             + "(\(shard): \(found); this run: \(wanted)). Use another --out folder."
     }
 
-    /// Throws when any committed shard of `index` has other stage or params than `metadata`.
+    /// Throws when any committed shard of `index` has other stage or params than `metadata`
+    /// (the index already holds every shard's attributes: nothing is reopened).
     public static func check(_ index: ShardIndex, against metadata: ShardMetadata) throws {
         for shard in index.shards {
-            let existing = try ShardReader(url: shard).metadata
+            guard let existing = index.metadata(of: shard) else { continue }
             if existing.params != metadata.params || existing.stage != metadata.stage {
                 throw IncompatibleOutput(folder: index.directory.path, shard: shard.lastPathComponent,
                                          found: existing.params, wanted: metadata.params)

@@ -28,7 +28,8 @@ public struct ShardIndex: Sendable {
     /// Every indexed item id, sorted.
     public let items: [String]
     private let entries: [String: Entry]
-
+    /// Each readable shard's attributes, read with its item table.
+    private let metadataByShard: [URL: ShardMetadata]
 
     /// The number of indexed items.
     public var count: Int { entries.count }
@@ -36,6 +37,11 @@ public struct ShardIndex: Sendable {
     /// Where `item` is, nil when no readable shard holds it.
     public subscript(item: String) -> Entry? {
         entries[item]
+    }
+
+    /// The attributes (stage, fingerprint, params, schema) of one of `shards`.
+    public func metadata(of shard: URL) -> ShardMetadata? {
+        metadataByShard[shard]
     }
 
     /// Whether `item` is held with exactly this source digest, i.e. need not be computed again.
@@ -79,6 +85,7 @@ public struct ShardIndex: Sendable {
             }
         }
         return ShardIndex(directory: directory, shards: read.map(\.url), problems: problems,
-                          items: entries.keys.sorted(), entries: entries)
+                          items: entries.keys.sorted(), entries: entries,
+                          metadataByShard: Dictionary(read.map { ($0.url, $0.summary.metadata) }, uniquingKeysWith: { a, _ in a }))
     }
 }

@@ -110,3 +110,22 @@ final class ShardIndexTests: XCTestCase {
         XCTAssertEqual(index.problems.count, 0)
     }
 }
+
+/// The index keeps each shard's attributes, so callers need not reopen the files.
+final class ShardIndexMetadataTests: XCTestCase {
+    func testIndexReportsEachShardsMetadata() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("index-meta-\(UUID().uuidString)")
+        let a = ShardMetadata(stage: "decode", fingerprint: "f1", params: "{\"a\":1}")
+        let b = ShardMetadata(stage: "decode", fingerprint: "f2", params: "{\"a\":2}")
+        for (worker, meta) in [("wa", a), ("wb", b)] {
+            let writer = try ShardWriter(directory: folder, worker: worker, metadata: meta, payload: .none)
+            try writer.append(item: "item-\(worker)", source: "s", frameIndex: [], rows: UnsafeRawBufferPointer(start: nil, count: 0))
+            try writer.commit()
+        }
+        let index = try ShardIndex.build(directory: folder)
+        XCTAssertEqual(index.shards.count, 2)
+        XCTAssertEqual(Set(index.shards.compactMap { index.metadata(of: $0)?.fingerprint }), ["f1", "f2"])
+        for shard in index.shards { XCTAssertEqual(index.metadata(of: shard), try ShardReader(url: shard).metadata) }
+        XCTAssertNil(index.metadata(of: folder.appendingPathComponent("shard-x-000009.h5")))
+    }
+}
