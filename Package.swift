@@ -32,6 +32,7 @@ let package = Package(
         .executable(name: "vimo-tfam", targets: ["vimo-tfam"]),
         .executable(name: "vimo-eval", targets: ["vimo-eval"]),
         .executable(name: "vimo-synth", targets: ["vimo-synth"]),
+        .executable(name: "vimo", targets: ["vimo"]),
         .library(name: "Media", targets: ["Media"]),
         .library(name: "Store", targets: ["Store"]),
         .library(name: "Datasets", targets: ["Datasets"]),
@@ -42,6 +43,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // System libraries: module maps plus a header of static inline wrappers for the macros Swift cannot import.
@@ -101,6 +103,12 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // The runner: pipeline files, fingerprints, locks, run records, and the `vimo` front door.
+        .target(name: "Pipeline", dependencies: ["Store", "Core", .product(name: "Yams", package: "Yams")]),
+        .executableTarget(name: "vimo", dependencies: [
+            "Pipeline", "Core", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
         // Benchmarks (bench/*.sh run them against their anchors).
         .executableTarget(name: "vimo-bench-torch", dependencies: ["Torch"], path: "bench/TorchBench"),
         .executableTarget(name: "vimo-bench-clip", dependencies: ["Torch", "Models"], path: "bench/CLIPBench"),
@@ -121,6 +129,7 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Torch", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TFAMTests", dependencies: ["Datasets", "Store", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"], exclude: ["make_sklearn_reference.py"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Core", "TestSupport"]),
         .testTarget(name: "FlowTests", dependencies: ["Models", "Torch", "Store", "Datasets", "Media", "TestSupport"]),
     ],
     cxxLanguageStandard: nil

@@ -3,14 +3,15 @@ import Foundation
 /// Remembers file digests by (path, inode, size, mtime), so an unchanged dataset of
 /// 30,000 videos is not read again to learn that nothing changed. Thread-safe.
 public final class DigestCache: @unchecked Sendable {
-    struct Entry: Codable, Equatable {
+    struct Entry: Equatable {
         var inode: UInt64
         var size: Int64
         var mtimeNanoseconds: Int64
         var digest: String
     }
 
-    /// Where the cache lives (JSON); nil keeps it in memory only.
+    /// Where the cache lives (one tab-separated line per file: inode, size, mtime, digest, path;
+    /// fast to read for 30,000 entries); nil keeps it in memory only.
     public let file: URL?
     private var entries: [String: Entry] = [:]
     private var dirty = false
@@ -21,10 +22,29 @@ public final class DigestCache: @unchecked Sendable {
     /// Loads the cache from `file` if it exists; a damaged cache file is ignored (it is only a cache).
     public init(file: URL?) {
         self.file = file
-        if let file, let data = try? Data(contentsOf: file),
-           let decoded = try? JSONDecoder().decode([String: Entry].self, from: data) {
-            entries = decoded
+        if let file, let data = try? Data(contentsOf: file) {
+            entries = Self.parse(data)
         }
+    }
+
+    /// How many files the cache remembers.
+    public var count: Int {
+        lock.lock(); defer { lock.unlock() }
+        return entries.count
+    }
+
+    private static func parse(_ data: Data) -> [String: Entry] {
+        var entries: [String: Entry] = [:]
+        for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
+            let fields = line.split(separator: UInt8(ascii: "\t"), maxSplits: 4, omittingEmptySubsequences: false)
+            guard fields.count == 5,
+                  let inode = UInt64(String(decoding: fields[0], as: UTF8.self)),
+                  let size = Int64(String(decoding: fields[1], as: UTF8.self)),
+                  let mtime = Int64(String(decoding: fields[2], as: UTF8.self)) else { continue }
+            entries[String(decoding: fields[4], as: UTF8.self)] =
+                Entry(inode: inode, size: size, mtimeNanoseconds: mtime, digest: String(decoding: fields[3], as: UTF8.self))
+        }
+        return entries
     }
 
     /// The content digest of `url`, from the cache when the file's identity is unchanged.
@@ -34,9 +54,14 @@ public final class DigestCache: @unchecked Sendable {
         guard stat(path, &st) == 0 else {
             throw CoreError.unreadable(path: path, reason: String(cString: strerror(errno)))
         }
-        let identity = Entry(inode: UInt64(st.st_ino), size: Int64(st.st_size),
-                             mtimeNanoseconds: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec),
-                             digest: "")
+        return try digest(path: path, inode: UInt64(st.st_ino), size: Int64(st.st_size),
+                          mtimeNanoseconds: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec))
+    }
+
+    /// The content digest of the file at `path` whose identity the caller has just read with
+    /// `stat` (a listing that already stat-ed 30,000 files need not do it twice).
+    public func digest(path: String, inode: UInt64, size: Int64, mtimeNanoseconds: Int64) throws -> String {
+        let identity = Entry(inode: inode, size: size, mtimeNanoseconds: mtimeNanoseconds, digest: "")
         lock.lock()
         if let cached = entries[path], cached.inode == identity.inode, cached.size == identity.size,
            cached.mtimeNanoseconds == identity.mtimeNanoseconds {
@@ -44,7 +69,7 @@ public final class DigestCache: @unchecked Sendable {
             return cached.digest
         }
         lock.unlock()
-        let digest = try FileDigest.sha256(of: url)
+        let digest = try FileDigest.sha256(of: URL(fileURLWithPath: path))
         lock.lock()
         var entry = identity
         entry.digest = digest
@@ -60,9 +85,13 @@ public final class DigestCache: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard dirty, let file else { return }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        try AtomicFile.write(try encoder.encode(entries), to: file)
+        var text = ""
+        text.reserveCapacity(entries.count * 120)
+        for (path, entry) in entries.sorted(by: { $0.key < $1.key })
+        where !path.contains("\n") && !path.contains("\t") {
+            text += "\(entry.inode)\t\(entry.size)\t\(entry.mtimeNanoseconds)\t\(entry.digest)\t\(path)\n"
+        }
+        try AtomicFile.write(Data(text.utf8), to: file)
         dirty = false
     }
 }

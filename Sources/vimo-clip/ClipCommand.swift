@@ -20,7 +20,8 @@ struct ClipCommand: ParsableCommand {
 
         Exit status: 0 all items done or cached; 1 more failures than --max-failures; 2 unusable inputs (missing or \
         mismatched weights, no decode shards, --out made with other parameters); 64 invalid options.
-        """)
+        """,
+        version: "clip-1")
 
     @Option(name: .long, help: ArgumentHelp("Folder of decode shards (vimo-decode --out).", valueName: "dir"))
     var frames: String

@@ -21,7 +21,8 @@ struct DecodeCommand: ParsableCommand {
         Exit status: 0 all items decoded or cached; 1 more items failed than --max-failures allows; \
         2 the dataset or the output folder cannot be used (bad annotations, mismatched parameters); \
         64 invalid options.
-        """)
+        """,
+        version: DecodeSettings.codeVersion)
 
     @Option(name: .long, help: ArgumentHelp("Dataset root folder.", valueName: "root"))
     var dataset: String

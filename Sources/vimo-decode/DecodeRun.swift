@@ -64,7 +64,7 @@ final class DecodeRun: @unchecked Sendable {
         try IncompatibleOutput.check(index, against: metadata)
 
         // (id, video digest) already committed → skip. Digests are cached by file identity.
-        let digests = DigestCache(file: settings.output.appendingPathComponent(".digests.json"))
+        let digests = DigestCache(file: settings.output.appendingPathComponent(".digests.tsv"))
         var todo: [(item: VideoItem, source: String)] = []
         for item in mine {
             do {

@@ -19,7 +19,8 @@ struct EvalCommand: ParsableCommand {
         mAP is the official Animal Kingdom metric: per-class average precision (scikit-learn's definition) over the \
         classes with at least one positive in the evaluated split, averaged (SlowFast's get_map). Micro AP pools every \
         (video, class) pair (what ViMoCLIP reports). Exit status: 0 done; 2 unusable inputs; 64 invalid options.
-        """)
+        """,
+        version: "eval-1")
 
     @Option(name: .long, help: ArgumentHelp("Folder holding the scores shard.", valueName: "dir"))
     var scores: String

@@ -11,6 +11,7 @@ struct FlowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vimo-flow",
         abstract: "Compute optical flow (RAFT or OpenCV DIS) between consecutive decoded frames, cached as float16 HDF5 shards.",
+        version: FlowSettings.codeVersion,
         subcommands: [Compute.self, Preview.self],
         defaultSubcommand: Compute.self)
 }

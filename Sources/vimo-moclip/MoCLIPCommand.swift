@@ -12,6 +12,7 @@ struct MoCLIPCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vimo-moclip",
         abstract: "MoCLIP: a CLIP student on colour-coded flow, distilled toward the frozen CLIP teacher's frame embeddings.",
+        version: "moclip-1",
         subcommands: [Train.self, Embed.self])
 }
 

@@ -13,7 +13,8 @@ struct SynthCommand: ParsableCommand {
         keeping still, jumping, swimming, spinning, shaking), several per clip. The same options always \
         produce the same dataset. Layout: <out>/video/<id>.mp4, <out>/annotation/{train,val}.csv \
         (per-frame Charades format), AR_metadata.csv, df_action.csv.
-        """)
+        """,
+        version: "synth-1")
 
     @Option(name: .long, help: ArgumentHelp("Folder to write the dataset into.", valueName: "dir"))
     var out: String

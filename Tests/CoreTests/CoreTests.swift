@@ -34,7 +34,7 @@ final class FileDigestTests: XCTestCase {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let url = dir.appendingPathComponent("v.mp4")
         try Data("first".utf8).write(to: url)
-        let cacheFile = dir.appendingPathComponent("digests.json")
+        let cacheFile = dir.appendingPathComponent("digests.tsv")
         let cache = DigestCache(file: cacheFile)
         let first = try cache.digest(of: url)
         XCTAssertEqual(first, FileDigest.sha256(of: Data("first".utf8)))

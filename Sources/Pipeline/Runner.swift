@@ -1,0 +1,369 @@
+import Core
+import Foundation
+
+/// What `vimo run` was asked to do.
+public struct RunOptions: Sendable {
+    /// Run only these stages (and the upstream stages they need); empty: every stage.
+    public var targets: [String] = []
+    /// Run this stage and everything downstream of it even if up to date.
+    public var from: String?
+    /// Run every selected stage even if up to date.
+    public var force = false
+    /// Say what would run, run nothing.
+    public var dryRun = false
+    /// Stages run at once (independent ones only).
+    public var jobs = 1
+    /// Seconds to wait for a stage directory locked by another runner (nil: forever).
+    public var lockTimeout: TimeInterval?
+    /// The command line, for lock holder lines and the run record.
+    public var command = "vimo run"
+
+    public init() {}
+}
+
+/// What happened to a stage in one run.
+public enum StageAction: String, Codable, Sendable {
+    case upToDate = "up to date"
+    case ran
+    case failed
+    case notRun = "not run"
+    case wouldRun = "would run"
+}
+
+/// One stage's line in the run record.
+public struct StageResult: Codable, Sendable {
+    public var stage: String
+    public var action: StageAction
+    public var reasons: [String]
+    public var fingerprint: String?
+    public var directory: String?
+    public var seconds: Double?
+    public var exit: String?
+    public var processed: Int?
+    public var alreadyCached: Int?
+    public var rows: Int?
+    public var failedItems: [String]?
+    public var log: String?
+}
+
+/// Progress of a run, for the executable to show (the library never prints).
+public enum RunEvent: Sendable {
+    case upToDate(StagePlan)
+    case willRun(StagePlan)
+    case started(StagePlan, pid: Int32, log: URL)
+    case output(stage: String, line: String)
+    case waitingForLock(stage: String, holder: String)
+    case tookOverLock(stage: String, previousHolder: String)
+    case finished(StageResult)
+    case notRun(stage: String, reason: String)
+}
+
+/// The record of one `vimo run` (`<cache>/runs/<id>/record.json`, logs beside it).
+public struct RunRecord: Codable, Sendable {
+    public var pipeline: String
+    public var file: String
+    public var command: String
+    public var host: String
+    public var pid: Int32
+    public var startedAt: String
+    public var finishedAt: String
+    public var seconds: Double
+    public var succeeded: Bool
+    public var stages: [StageResult]
+    /// The folder holding record.json, logs/ and summaries/.
+    public var folder: String
+}
+
+/// Runs a pipeline's stale stages in dependency order, independent ones in parallel, each under
+/// its stage lock; a failed stage stops its dependents; every run leaves a record.
+public final class Runner: @unchecked Sendable {
+    public let planner: Planner
+    public let options: RunOptions
+    private let events: @Sendable (RunEvent) -> Void
+    private let condition = NSCondition()
+
+    private enum State { case pending, running, done(StagePlan), failed, skipped, wouldRun(StagePlan) }
+    private var states: [String: State] = [:]
+    private var results: [String: StageResult] = [:]
+
+    public init(planner: Planner, options: RunOptions, events: @escaping @Sendable (RunEvent) -> Void) {
+        self.planner = planner
+        self.options = options
+        self.events = events
+    }
+
+    private var pipeline: PipelineDefinition { planner.pipeline }
+    private var workspace: Workspace { planner.workspace }
+
+    /// The stages a run touches: the targets and everything they need, or all.
+    public static func selection(_ pipeline: PipelineDefinition, targets: [String]) throws -> [String] {
+        guard !targets.isEmpty else { return pipeline.stages.map(\.name) }
+        var needed = Set<String>()
+        var stack = targets
+        while let name = stack.popLast() {
+            guard let stage = pipeline[stage: name] else { throw RunnerError.unknownStage(name, pipeline: pipeline.name) }
+            if needed.insert(name).inserted { stack += stage.dependencies }
+        }
+        return pipeline.stages.map(\.name).filter(needed.contains)
+    }
+
+    /// `name` and every stage downstream of it.
+    public static func downstream(_ pipeline: PipelineDefinition, of name: String) throws -> Set<String> {
+        guard pipeline[stage: name] != nil else { throw RunnerError.unknownStage(name, pipeline: pipeline.name) }
+        var result: Set<String> = [name]
+        for stage in pipeline.stages where stage.dependencies.contains(where: result.contains) { result.insert(stage.name) }
+        return result
+    }
+
+    /// Runs the pipeline; returns the run record (also written under `<cache>/runs/`).
+    public func run() throws -> RunRecord {
+        let start = Date()
+        let selected = try Self.selection(pipeline, targets: options.targets)
+        var forced = Set<String>()
+        if options.force { forced = Set(selected) }
+        if let from = options.from { forced.formUnion(try Self.downstream(pipeline, of: from)) }
+        let folder = workspace.cache.appendingPathComponent("runs")
+            .appendingPathComponent(Self.runID(start))
+        if !options.dryRun { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
+        for name in selected { states[name] = .pending }
+
+        condition.lock()
+        while true {
+            var progressed = false
+            for name in selected {
+                guard case .pending = states[name]! else { continue }
+                let stage = pipeline[stage: name]!
+                let deps = stage.dependencies.map { ($0, states[$0]!) }
+                if let bad = deps.first(where: { if case .failed = $0.1 { return true }; if case .skipped = $0.1 { return true }; return false }) {
+                    states[name] = .skipped
+                    let reason = "upstream \(bad.0) did not complete"
+                    results[name] = StageResult(stage: name, action: .notRun, reasons: [reason])
+                    events(.notRun(stage: name, reason: reason))
+                    progressed = true
+                    continue
+                }
+                var upstream: [String: StagePlan] = [:]
+                var ready = true
+                for (dep, state) in deps {
+                    switch state {
+                    case .done(let plan), .wouldRun(let plan): upstream[dep] = plan
+                    default: ready = false
+                    }
+                }
+                guard ready else { continue }
+                if options.dryRun {
+                    let plan = try planner.plan(stage, upstream: upstream, force: forced.contains(name))
+                    if plan.status.isUpToDate {
+                        states[name] = .done(plan)
+                        results[name] = StageResult(stage: name, action: .upToDate, reasons: [], fingerprint: plan.fingerprint,
+                                                    directory: plan.directory?.path)
+                        events(.upToDate(plan))
+                    } else {
+                        states[name] = .wouldRun(plan)
+                        results[name] = StageResult(stage: name, action: .wouldRun, reasons: Self.reasons(plan.status),
+                                                    fingerprint: plan.fingerprint, directory: plan.directory?.path)
+                        events(.willRun(plan))
+                    }
+                    progressed = true
+                    continue
+                }
+                let running = states.values.filter { if case .running = $0 { return true }; return false }.count
+                guard running < max(1, options.jobs) else { continue }
+                states[name] = .running
+                progressed = true
+                condition.unlock()
+                let plan: StagePlan
+                do {
+                    plan = try planner.plan(stage, upstream: upstream, force: forced.contains(name))
+                } catch {
+                    condition.lock()
+                    states[name] = .failed
+                    let result = StageResult(stage: name, action: .failed, reasons: [error.localizedDescription])
+                    results[name] = result
+                    events(.finished(result))
+                    continue
+                }
+                if plan.status.isUpToDate {
+                    condition.lock()
+                    states[name] = .done(plan)
+                    results[name] = StageResult(stage: name, action: .upToDate, reasons: [], fingerprint: plan.fingerprint,
+                                                directory: plan.directory?.path)
+                    events(.upToDate(plan))
+                    continue
+                }
+                events(.willRun(plan))
+                let thread = Thread { [self] in
+                    let outcome = self.execute(stage, plan: plan, upstream: upstream, forced: forced.contains(name), runFolder: folder)
+                    self.condition.lock()
+                    self.states[name] = outcome.plan.map { .done($0) } ?? .failed
+                    self.results[name] = outcome.result
+                    self.condition.broadcast()
+                    self.condition.unlock()
+                    self.events(.finished(outcome.result))
+                }
+                thread.start()
+                condition.lock()
+            }
+            let unfinished = selected.filter { name in
+                switch states[name]! { case .pending, .running: return true; default: return false }
+            }
+            if unfinished.isEmpty { break }
+            if !progressed { condition.wait() }
+        }
+        condition.unlock()
+
+        let ordered = selected.compactMap { results[$0] }
+        let record = RunRecord(pipeline: pipeline.name, file: pipeline.file.path, command: options.command,
+                               host: ProcessInfo.processInfo.hostName, pid: getpid(), startedAt: Clock.stamp(start),
+                               finishedAt: Clock.stamp(), seconds: Date().timeIntervalSince(start),
+                               succeeded: ordered.allSatisfy { $0.action != .failed && $0.action != .notRun },
+                               stages: ordered, folder: folder.path)
+        if !options.dryRun {
+            try AtomicFile.write(try JSONEncoder.snakeCasePretty.encode(record), to: folder.appendingPathComponent("record.json"))
+            try rememberPipeline()
+        }
+        workspace.save()
+        return record
+    }
+
+    /// Takes the stage lock, checks again (another runner may have finished the stage), runs the
+    /// executable, and on success records the stage and re-plans it.
+    private func execute(_ stage: StageDefinition, plan: StagePlan, upstream: [String: StagePlan], forced: Bool,
+                         runFolder: URL) -> (plan: StagePlan?, result: StageResult) {
+        let name = stage.name
+        var result = StageResult(stage: name, action: .failed, reasons: Self.reasons(plan.status),
+                                 fingerprint: plan.fingerprint, directory: plan.directory?.path)
+        guard let directory = plan.directory else {
+            result.reasons.append("fingerprint unknown")
+            return (nil, result)
+        }
+        let lock: StageLock
+        do {
+            lock = try StageLock.acquire(directory: directory, holder: StageLock.holderLine(command: options.command),
+                                         timeout: options.lockTimeout) { [events] holder in
+                events(.waitingForLock(stage: name, holder: holder))
+            }
+        } catch {
+            result.reasons.append(error.localizedDescription)
+            return (nil, result)
+        }
+        defer { lock.release() }
+        if let previous = lock.takenOverFrom { events(.tookOverLock(stage: name, previousHolder: previous)) }
+        var current = plan
+        do {
+            // Whoever held the lock may have completed the stage meanwhile.
+            current = try planner.plan(stage, upstream: upstream, force: forced)
+            if current.status.isUpToDate {
+                result.action = .upToDate
+                result.reasons = ["completed by another runner"]
+                return (current, result)
+            }
+            if forced && plan.kind == .whole { try Self.clear(directory) }
+        } catch {
+            result.reasons.append(error.localizedDescription)
+            return (nil, result)
+        }
+
+        let log = runFolder.appendingPathComponent("logs").appendingPathComponent(name + ".log")
+        let summary = runFolder.appendingPathComponent("summaries").appendingPathComponent(name + ".json")
+        var arguments = current.arguments
+        if current.kind == .items { arguments += ["--summary", summary.path] }
+        result.log = log.path
+        let started = Date()
+        let exit: StageProcess.Exit
+        do {
+            try FileManager.default.createDirectory(at: summary.deletingLastPathComponent(), withIntermediateDirectories: true)
+            exit = try StageProcess.run(executable: current.executable, arguments: arguments, lock: lock, log: log,
+                                        onStart: { [events] pid in events(.started(current, pid: pid, log: log)) },
+                                        onLine: { [events] line in events(.output(stage: name, line: line)) })
+        } catch {
+            result.reasons.append("cannot start \(current.executable.path): \(error.localizedDescription)")
+            return (nil, result)
+        }
+        let finished = Date()
+        result.seconds = finished.timeIntervalSince(started)
+        result.exit = exit.text
+        let counts = Self.readSummary(summary)
+        result.processed = counts.processed
+        result.alreadyCached = counts.alreadyCached
+        result.rows = counts.rows
+        result.failedItems = counts.failed
+        guard exit.succeeded else { return (nil, result) }
+
+        do {
+            var record = StageRecord(
+                stage: name, pipeline: pipeline.name, fingerprint: current.fingerprint!, kind: current.kind.rawValue,
+                version: current.version, params: current.params, command: [current.executable.path] + arguments,
+                inputs: current.inputs, upstreamItems: current.upstreamItems,
+                datasets: current.datasets.mapValues(\.digest), outputListing: nil, itemIndex: nil, items: nil,
+                startedAt: Clock.stamp(started), finishedAt: Clock.stamp(finished), seconds: result.seconds ?? 0,
+                processed: counts.processed, alreadyCached: counts.alreadyCached, rows: counts.rows, failed: counts.failed)
+            if current.kind == .items {
+                let index = try Planner.itemIndex(directory)
+                record.itemIndex = index.digest
+                record.items = index.count
+                record.outputListing = try Planner.outputListing(directory)
+                for (option, content) in current.datasets {
+                    try ListingFile.write(content.files, to: Planner.listingURL(directory: directory, option: option))
+                }
+            }
+            try record.write(directory: directory)
+            let final = try planner.plan(stage, upstream: upstream)
+            result.action = .ran
+            return (final, result)
+        } catch {
+            result.reasons.append("cannot record the run: \(error.localizedDescription)")
+            return (nil, result)
+        }
+    }
+
+    /// Saves what this pipeline now resolves to (for status explanations and gc), keeping the
+    /// previous entries of stages whose fingerprint is still unknown.
+    private func rememberPipeline() throws {
+        var stages = planner.previous?.stages ?? [:]
+        for (name, state) in states {
+            guard case .done(let plan) = state, let fingerprint = plan.fingerprint, let directory = plan.directory else { continue }
+            stages[name] = PipelineRecord.Stage(fingerprint: fingerprint, directory: directory.path, version: plan.version,
+                                                params: plan.params, paramValues: plan.paramValues, upstream: plan.upstreamTokens)
+        }
+        let known = Set(pipeline.stages.map(\.name))
+        stages = stages.filter { known.contains($0.key) }
+        try PipelineRecord(pipeline: pipeline.name, file: pipeline.file.standardizedFileURL.path, updatedAt: Clock.stamp(),
+                           stages: stages).write(cache: workspace.cache)
+    }
+
+    /// The reasons a stage runs, in one line.
+    public static func reasonsText(_ status: StageStatus) -> String {
+        reasons(status).joined(separator: "; ")
+    }
+
+    static func reasons(_ status: StageStatus) -> [String] {
+        switch status {
+        case .upToDate: return []
+        case .stale(let reasons): return reasons
+        case .waiting(let upstream): return upstream.map { "after \($0)" }
+        }
+    }
+
+    /// Empties a whole-set stage's folder before a forced run (the lock file stays).
+    static func clear(_ directory: URL) throws {
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory.path) where name != ".lock" {
+            try FileManager.default.removeItem(at: directory.appendingPathComponent(name))
+        }
+    }
+
+    static func runID(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        return formatter.string(from: date) + "-\(getpid())"
+    }
+
+    private static func readSummary(_ url: URL) -> (processed: Int?, alreadyCached: Int?, rows: Int?, failed: [String]?) {
+        guard let data = try? Data(contentsOf: url),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return (nil, nil, nil, nil) }
+        let failed = (object["failed"] as? [[String: Any]])?.map { "\($0["item"] ?? "?"): \($0["reason"] ?? "")" }
+        return (object["processed"] as? Int, object["already_cached"] as? Int, object["rows"] as? Int, failed)
+    }
+}

@@ -1,0 +1,21 @@
+/// What the runner knows about vimo's own stage executables, so pipeline files need not repeat
+/// it: which commands map items to items (and accept `--fingerprint` and `--summary`).
+/// A stage of another executable says `kind:` itself; without it, it is a whole-set stage.
+enum StageCatalog {
+    private static let itemCommands: Set<String> = [
+        "vimo-decode", "vimo-flow compute", "vimo-clip", "vimo-moclip embed",
+    ]
+
+    /// The kind of a stage, from its `kind:` or from the catalog.
+    static func kind(of stage: StageDefinition) -> StageKind {
+        if let kind = stage.kind { return kind }
+        return itemCommands.contains(commandKey(stage.command)) ? .items : .whole
+    }
+
+    /// `vimo-flow compute` from `["/path/to/vimo-flow", "compute"]`.
+    static func commandKey(_ command: [String]) -> String {
+        guard let first = command.first else { return "" }
+        let name = first.split(separator: "/").last.map(String.init) ?? first
+        return ([name] + command.dropFirst()).joined(separator: " ")
+    }
+}
