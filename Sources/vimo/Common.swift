@@ -10,6 +10,9 @@ struct PipelineOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Cache folder (default: $VIMO_CACHE, else data/cache).", valueName: "dir"))
     var cache: String?
 
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a var of the pipeline (repeatable).", valueName: "name=value"))
+    var overrides: [String] = []
+
     /// The pipeline file the argument names.
     func file() throws -> URL {
         let candidates = pipeline.hasSuffix(".yaml") || pipeline.hasSuffix(".yml") || pipeline.contains("/")
@@ -20,10 +23,35 @@ struct PipelineOptions: ParsableArguments {
         throw RunnerError.pipelineNotFound(pipeline, searched: candidates)
     }
 
+    /// The pipeline with the `--set` overrides applied (as a file that extends it would).
+    func load() throws -> PipelineDefinition {
+        let url = try file()
+        let base = try PipelineDefinition.load(url)
+        guard !overrides.isEmpty else { return base }
+        var text = "extends: \(CanonicalYAML.quote(url.lastPathComponent))\nvars:\n"
+        for assignment in overrides {
+            guard let equals = assignment.firstIndex(of: "="), equals != assignment.startIndex else {
+                throw PipelineError(location: nil, key: url.path, message: "--set takes name=value, not '\(assignment)'")
+            }
+            guard base.vars[String(assignment[..<equals])] != nil else {
+                throw PipelineError(location: nil, key: url.path,
+                                    message: "--set \(assignment[..<equals]): the pipeline has no var '\(assignment[..<equals])' "
+                                        + "(it has: \(base.vars.keys.sorted().joined(separator: ", ")))")
+            }
+            let value = String(assignment[assignment.index(after: equals)...])
+            text += "  \(assignment[..<equals]): \(CanonicalYAML.scalar(value))\n"
+        }
+        let stem = url.deletingPathExtension().lastPathComponent
+        var definition = try PipelineDefinition.parse(
+            yaml: text, file: url.deletingLastPathComponent().appendingPathComponent(stem + ".overrides"))
+        definition.file = url
+        return definition
+    }
+
     /// Loads the pipeline and opens the cache; prints the problem and exits 2 when either is unusable.
     func open(console: Console) throws -> Planner {
         do {
-            let definition = try PipelineDefinition.load(try file())
+            let definition = try load()
             let workspace = try Workspace(cache: Workspace.defaultCache(option: cache), searchPath: Console.siblingFolders)
             return Planner(pipeline: definition, workspace: workspace)
         } catch {
@@ -70,5 +98,19 @@ final class Console: @unchecked Sendable {
 
     static func pad(_ text: String, _ width: Int) -> String {
         text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
+    }
+}
+
+/// Writing a `--set` value into YAML: numbers and booleans as they are, anything else quoted.
+enum CanonicalYAML {
+    static func scalar(_ value: String) -> String {
+        if Int(value) != nil || (Double(value) != nil && !value.lowercased().contains("n")) || ["true", "false"].contains(value) {
+            return value
+        }
+        return quote(value)
+    }
+
+    static func quote(_ value: String) -> String {
+        "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 }

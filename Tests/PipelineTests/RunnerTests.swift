@@ -1,0 +1,194 @@
+import Foundation
+import Pipeline
+import Store
+import TestSupport
+import XCTest
+
+/// The runner end to end with the real stage executables: incremental runs, param edits,
+/// added videos, kills at random points, and two runners on one cache.
+final class RunnerTests: XCTestCase {
+    func testRunsOnceThenOnlyWhatAParamEditOrNewVideosChange() throws {
+        let fixture = try PipelineFixture(name: "vimo-incremental")
+        let restore = try fixture.hide(2)
+
+        var result = try fixture.vimo(["run"])
+        XCTAssertEqual(result.status, 0, String(decoding: result.stdout, as: UTF8.self) + result.stderr)
+        XCTAssertEqual(try fixture.actions(), Dictionary(uniqueKeysWithValues: PipelineFixture.allStages.map { ($0, "ran") }))
+        XCTAssertEqual(try fixture.processed()["decode"], PipelineFixture.clips - 2)
+
+        // Nothing changed: nothing runs, and status says so (exit 0).
+        result = try fixture.vimo(["run"])
+        XCTAssertEqual(result.status, 0)
+        XCTAssertEqual(Set(try fixture.actions().values), ["up to date"])
+        XCTAssertEqual(try fixture.vimo(["status"]).status, 0)
+
+        // Edit one param of flow: decode and clip are reused; flow and everything after it run.
+        try fixture.writePipeline(flowPreset: "fast")
+        result = try fixture.vimo(["status"])
+        let status = String(decoding: result.stdout, as: UTF8.self)
+        XCTAssertEqual(result.status, 1, "status exits 1 while something must run")
+        XCTAssertTrue(status.contains("params changed: preset \"ultrafast\" → \"fast\""), status)
+        XCTAssertTrue(status.contains("decode        up to date"), status)
+        let decodeRecord = try Data(contentsOf: fixture.folders("decode")[0].appendingPathComponent("run.json"))
+        XCTAssertEqual(try fixture.vimo(["run"]).status, 0)
+        XCTAssertEqual(try fixture.actions(), [
+            "decode": "up to date", "flow": "ran", "clip": "up to date", "moclip-train": "ran", "moclip": "ran",
+            "tfam-train": "ran", "tfam-predict": "ran", "eval": "ran",
+        ])
+        XCTAssertEqual(try Data(contentsOf: fixture.folders("decode")[0].appendingPathComponent("run.json")), decodeRecord,
+                       "decode was not run again")
+        XCTAssertEqual(fixture.folders("flow").count, 2, "the new flow params got their own folder; the old one is kept")
+
+        // Add the two videos: upstream of the trainers only they are computed.
+        try restore()
+        result = try fixture.vimo(["status"])
+        XCTAssertTrue(String(decoding: result.stdout, as: UTF8.self).contains("2 new"), String(decoding: result.stdout, as: UTF8.self))
+        result = try fixture.vimo(["run"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let processed = try fixture.processed()
+        for stage in PipelineFixture.itemStages where stage != "moclip" {
+            XCTAssertEqual(processed[stage], 2, "\(stage) computed only the new videos")
+        }
+        XCTAssertEqual(try fixture.actions()["moclip-train"], "ran", "a trainer depends on the whole item set")
+        for stage in ["decode", "clip"] {
+            let items = try PipelineFixture.itemOccurrences(fixture.folders(stage)[0])
+            XCTAssertEqual(items.count, PipelineFixture.clips, "\(stage): every item exactly once")
+            XCTAssertEqual(Set(items).count, PipelineFixture.clips)
+        }
+    }
+
+    func testKilledRunnerAndKilledStageRecoverToTheUninterruptedResult() throws {
+        let reference = try PipelineFixture(name: "vimo-reference")
+        XCTAssertEqual(try reference.vimo(["run"]).status, 0)
+
+        var generator = SeededGenerator(seed: UInt64(ProcessInfo.processInfo.processIdentifier))
+        // 1. kill -9 the runner at a random point (its running stage is orphaned and finishes on its own).
+        let killedRunner = try PipelineFixture(name: "vimo-kill-runner")
+        let runner = try killedRunner.startRun("first")
+        let delay = 0.5 + generator.unit() * 8
+        Thread.sleep(forTimeInterval: delay)
+        kill(runner.processIdentifier, SIGKILL)
+        runner.waitUntilExit()
+        let committed = try committedShards(killedRunner)
+        var result = try killedRunner.vimo(["run"])
+        XCTAssertEqual(result.status, 0, "after killing the runner at \(delay) s: " + result.stderr)
+        try assertSameResults(killedRunner, reference, context: "runner killed at \(String(format: "%.2f", delay)) s")
+        try assertStillThere(committed)
+
+        // 2. kill -9 a stage process at a random point: the run fails, its dependents do not run; a rerun completes.
+        let killedStage = try PipelineFixture(name: "vimo-kill-stage")
+        let second = try killedStage.startRun("first")
+        let stageDelay = 0.3 + generator.unit() * 5
+        Thread.sleep(forTimeInterval: stageDelay)
+        var victim: Int32?
+        for _ in 0..<200 {
+            victim = children(of: second.processIdentifier).first
+            if victim != nil { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        if let victim { kill(victim, SIGKILL) }
+        second.waitUntilExit()
+        if victim != nil && second.terminationStatus != 0 {
+            XCTAssertEqual(second.terminationStatus, 1)
+            XCTAssertTrue(killedStage.output("first").contains("killed by signal 9"), killedStage.output("first"))
+        }
+        let committedBefore = try committedShards(killedStage)
+        result = try killedStage.vimo(["run"])
+        XCTAssertEqual(result.status, 0, "after killing a stage at \(stageDelay) s: " + result.stderr)
+        try assertSameResults(killedStage, reference, context: "stage killed at \(String(format: "%.2f", stageDelay)) s")
+        try assertStillThere(committedBefore)
+    }
+
+    func testTwoRunnersOnOneCacheSerialiseOnTheStageLocks() throws {
+        let fixture = try PipelineFixture(name: "vimo-two-runners")
+        let first = try fixture.startRun("a")
+        let second = try fixture.startRun("b")
+        first.waitUntilExit()
+        second.waitUntilExit()
+        XCTAssertEqual(first.terminationStatus, 0, fixture.output("a"))
+        XCTAssertEqual(second.terminationStatus, 0, fixture.output("b"))
+        XCTAssertTrue((fixture.output("a") + fixture.output("b")).contains("waiting for the lock held by pid"),
+                      fixture.output("a") + fixture.output("b"))
+        for stage in PipelineFixture.itemStages {
+            XCTAssertEqual(fixture.folders(stage).count, 1)
+            let items = try PipelineFixture.itemOccurrences(fixture.folders(stage)[0])
+            XCTAssertEqual(items.count, PipelineFixture.clips, "\(stage): no item computed twice")
+        }
+
+        // While another process holds a stage's lock, a runner with --lock-timeout gives up, names the holder, exits 3.
+        let lock = try StageLock.acquire(directory: fixture.folders("decode")[0], holder: "pid 4242 on elsewhere: vimo run (test)",
+                                         timeout: 0) { _ in }
+        let impatient = try fixture.vimo(["run", "--force", "--lock-timeout", "0.5"])
+        XCTAssertEqual(impatient.status, 3, impatient.stderr)
+        XCTAssertTrue(impatient.stderr.contains("locked by pid 4242 on elsewhere"), impatient.stderr)
+        XCTAssertTrue(impatient.stderr.contains("waiting for the lock held by pid 4242"), impatient.stderr)
+        lock.release()
+    }
+
+    func testALockLeftByADeadProcessIsTakenOver() throws {
+        let folder = try TestSupport.temporaryFolder("vimo-lock")
+        try "pid 999999 on \(ProcessInfo.processInfo.hostName), since 2026-01-01T00:00:00Z: vimo run demo\n"
+            .write(to: folder.appendingPathComponent(".lock"), atomically: true, encoding: .utf8)
+        let lock = try StageLock.acquire(directory: folder, holder: "me", timeout: 0) { _ in XCTFail("nobody holds it") }
+        XCTAssertEqual(lock.takenOverFrom?.hasPrefix("pid 999999"), true)
+        XCTAssertNotNil(StageLock.currentHolder(directory: folder))
+        XCTAssertThrowsError(try StageLock.acquire(directory: folder, holder: "other", timeout: 0.2) { holder in
+            XCTAssertEqual(holder, "me")
+        })
+        lock.release()
+        XCTAssertNil(StageLock.currentHolder(directory: folder))
+        let next = try StageLock.acquire(directory: folder, holder: "other", timeout: 0) { _ in }
+        XCTAssertNil(next.takenOverFrom, "a released lock leaves no holder behind")
+    }
+
+    // MARK: - Helpers
+
+    private func assertSameResults(_ fixture: PipelineFixture, _ reference: PipelineFixture, context: String) throws {
+        XCTAssertEqual(Set(try fixture.actions().values).subtracting(["ran", "up to date"]), [], context)
+        for stage in PipelineFixture.itemStages {
+            let folder = try XCTUnwrap(fixture.folders(stage).first, "\(stage) \(context)")
+            let items = try PipelineFixture.itemOccurrences(folder)
+            XCTAssertEqual(items.count, PipelineFixture.clips, "\(stage): every item exactly once (\(context))")
+            XCTAssertEqual(Set(items).count, PipelineFixture.clips, "\(stage) (\(context))")
+            XCTAssertEqual(try PipelineFixture.payloads(folder), try PipelineFixture.payloads(reference.folders(stage)[0]),
+                           "\(stage): same bytes as the uninterrupted run (\(context))")
+        }
+        let metrics = { (f: PipelineFixture) throws -> Data in
+            try Data(contentsOf: f.folders("eval")[0].appendingPathComponent("metrics.json"))
+        }
+        XCTAssertEqual(try metrics(fixture), try metrics(reference), "same metrics as the uninterrupted run (\(context))")
+    }
+
+    /// Committed shard path → (inode, mtime).
+    private func committedShards(_ fixture: PipelineFixture) throws -> [String: String] {
+        var result: [String: String] = [:]
+        for stage in PipelineFixture.itemStages {
+            for folder in fixture.folders(stage) {
+                for shard in try ShardDirectory.committedShards(in: folder) {
+                    let attributes = try FileManager.default.attributesOfItem(atPath: shard.path)
+                    result[shard.path] = "\(attributes[.systemFileNumber] ?? 0) \(attributes[.modificationDate] ?? 0)"
+                }
+            }
+        }
+        return result
+    }
+
+    private func assertStillThere(_ before: [String: String]) throws {
+        for (path, identity) in before {
+            let attributes = try FileManager.default.attributesOfItem(atPath: path)
+            XCTAssertEqual("\(attributes[.systemFileNumber] ?? 0) \(attributes[.modificationDate] ?? 0)", identity,
+                           "\(path) was committed before the rerun and must not be rewritten")
+        }
+    }
+
+    private func children(of pid: Int32) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).filter { candidate in
+            guard let stat = try? String(contentsOfFile: "/proc/\(candidate)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return false }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 2 && Int32(fields[1]) == pid
+        }
+    }
+}
+
