@@ -52,7 +52,7 @@ public struct Planner: Sendable {
         }
         var paramValues: [String: String] = [:]
         var paramJSON: [String: CanonicalJSON] = [:]
-        for binding in stage.params {
+        for binding in stage.params where !StageCatalog.executionOnly.contains(binding.key) {
             let value = CanonicalJSON(binding.value)
             paramJSON[binding.key] = value
             paramValues[binding.key] = value.text

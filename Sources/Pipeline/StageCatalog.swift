@@ -6,6 +6,11 @@ enum StageCatalog {
         "vimo-decode", "vimo-flow compute", "vimo-clip", "vimo-moclip embed",
     ]
 
+    /// Options that change how a stage runs but not what it writes: they reach the command line
+    /// but not the fingerprint, so decoding with more workers or allowing more failures reuses
+    /// the cache. (`device`, `batch` and `dtype` do enter it: they can change the numbers.)
+    static let executionOnly: Set<String> = ["workers", "threads", "max-failures", "items-per-shard", "stop-after", "quiet"]
+
     /// The kind of a stage, from its `kind:` or from the catalog.
     static func kind(of stage: StageDefinition) -> StageKind {
         if let kind = stage.kind { return kind }

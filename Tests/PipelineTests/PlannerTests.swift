@@ -1,0 +1,110 @@
+@testable import Pipeline
+import Foundation
+import TestSupport
+import XCTest
+
+/// Fingerprints and plans on stub stages (shell scripts), and the shipped pipeline files.
+final class PlannerTests: XCTestCase {
+    private var folder: URL!
+
+    override func setUpWithError() throws {
+        folder = try TestSupport.temporaryFolder("vimo-planner")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("dataset"), withIntermediateDirectories: true)
+        try Data("a".utf8).write(to: folder.appendingPathComponent("dataset/a.mp4"))
+        try Data("w1".utf8).write(to: folder.appendingPathComponent("weights.bin"))
+    }
+
+    private func plans(_ yaml: String, cache: String = "cache") throws -> [String: StagePlan] {
+        let file = folder.appendingPathComponent("p.yaml")
+        try yaml.write(to: file, atomically: true, encoding: .utf8)
+        let workspace = try Workspace(cache: folder.appendingPathComponent(cache), searchPath: [])
+        let planner = Planner(pipeline: try PipelineDefinition.load(file), workspace: workspace)
+        var plans: [String: StagePlan] = [:]
+        for entry in PipelineStatus.check(planner) {
+            if let error = entry.error { XCTFail(error) }
+            plans[entry.stage] = entry.plan
+        }
+        return plans
+    }
+
+    private func stub(params: String, kind: String = "items", input: String = "dataset") -> String {
+        """
+        stages:
+          a:
+            run: /bin/true
+            kind: \(kind)
+            version: "a-1"
+            inputs: {data: \(folder.appendingPathComponent(input).path)}
+            params: \(params)
+        """
+    }
+
+    func testFingerprintIgnoresParamOrderAndExecutionOnlyOptionsButNotValues() throws {
+        let base = try plans(stub(params: "{x: 1, y: fast}"))["a"]!.fingerprint
+        XCTAssertNotNil(base)
+        XCTAssertEqual(try plans(stub(params: "{y: fast, x: 1}"))["a"]!.fingerprint, base, "key order does not matter")
+        XCTAssertEqual(try plans(stub(params: "{y: fast, x: 1, workers: 4, max-failures: 9}"))["a"]!.fingerprint, base,
+                       "workers and max-failures do not change what is written")
+        XCTAssertNotEqual(try plans(stub(params: "{x: 2, y: fast}"))["a"]!.fingerprint, base)
+        XCTAssertNotEqual(try plans(stub(params: "{x: 1.0, y: fast}"))["a"]!.fingerprint, base, "1 and 1.0 are different params")
+        XCTAssertEqual(try plans(stub(params: "{x: 1, y: fast}"), cache: "other")["a"]!.fingerprint, base,
+                       "the fingerprint does not depend on where the cache is")
+        let expected = Fingerprint.compute(stage: "a", version: "a-1",
+                                           params: #"{"inputs":{"data":{"dataset":"\#(folder.appendingPathComponent("dataset").path)"}},"params":{"x":1,"y":"fast"}}"#,
+                                           upstream: [])
+        XCTAssertEqual(base, expected)
+    }
+
+    func testAnItemStageFollowsItsDatasetByIdentityAWholeStageByContent() throws {
+        let items = try plans(stub(params: "{}"))["a"]!
+        let whole = try plans(stub(params: "{}", kind: "whole"))["a"]!
+        try Data("b".utf8).write(to: folder.appendingPathComponent("dataset/b.mp4"))
+        XCTAssertEqual(try plans(stub(params: "{}"))["a"]!.fingerprint, items.fingerprint,
+                       "adding a video keeps the item stage's folder (only the new item is computed)")
+        XCTAssertNotEqual(try plans(stub(params: "{}", kind: "whole"))["a"]!.fingerprint, whole.fingerprint,
+                          "a whole-set stage depends on every file")
+        // A weights file enters item stages by content too.
+        let weights = try plans(stub(params: "{}", input: "weights.bin"))["a"]!
+        try Data("w2".utf8).write(to: folder.appendingPathComponent("weights.bin"))
+        XCTAssertNotEqual(try plans(stub(params: "{}", input: "weights.bin"))["a"]!.fingerprint, weights.fingerprint)
+    }
+
+    func testArgumentsCarryInputsParamsOutputAndFingerprint() throws {
+        let plan = try plans("""
+        stages:
+          up:
+            run: /bin/true
+            version: "1"
+          a:
+            run: /bin/true compute
+            kind: items
+            version: "1"
+            inputs: {frames: up, weights: up/w.bin}
+            params: {n: 3, flag: true, off: false, k: [1, 5], note: "${up.out}/x"}
+        """)
+        let a = plan["a"]!, up = plan["up"]!
+        XCTAssertEqual(a.status, .stale(["never run"]), "an item stage's fingerprint needs only upstream fingerprints")
+        let folder = up.directory!.path
+        XCTAssertEqual(a.arguments, ["compute", "--frames", folder, "--weights", folder + "/w.bin", "--n", "3", "--flag",
+                                     "--k", "1", "--k", "5", "--note", folder + "/x", "--out", a.directory!.path,
+                                     "--fingerprint", a.fingerprint!])
+    }
+
+    func testShippedPipelinesParseAndTheAblationsShareEveryUpstreamStage() throws {
+        let pipelines = TestSupport.repositoryRoot.appendingPathComponent("pipelines")
+        let names = try FileManager.default.contentsOfDirectory(atPath: pipelines.path).filter { $0.hasSuffix(".yaml") }.sorted()
+        XCTAssertTrue(names.contains("demo.yaml") && names.contains("animal-kingdom.yaml"), "\(names)")
+        let base = try PipelineDefinition.load(pipelines.appendingPathComponent("animal-kingdom.yaml"))
+        var variants = 0
+        for name in names {
+            let definition = try PipelineDefinition.load(pipelines.appendingPathComponent(name))
+            guard name.hasPrefix("animal-kingdom-") else { continue }
+            variants += 1
+            for stage in base.stages where !stage.name.hasPrefix("tfam") && stage.name != "eval" {
+                XCTAssertEqual(definition[stage: stage.name], stage, "\(name): \(stage.name) is shared")
+            }
+            XCTAssertNotEqual(definition[stage: "tfam-train"], base[stage: "tfam-train"], "\(name) changes the fusion")
+        }
+        XCTAssertEqual(variants, 4, "rgb, motion, concat-embedding, concat-temporal (cross is the base)")
+    }
+}
