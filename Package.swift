@@ -113,6 +113,7 @@ let package = Package(
         .executableTarget(name: "vimo-bench-torch", dependencies: ["Torch"], path: "bench/TorchBench"),
         .executableTarget(name: "vimo-bench-clip", dependencies: ["Torch", "Models"], path: "bench/CLIPBench"),
         .executableTarget(name: "vimo-bench-tfam", dependencies: ["Torch", "Models"], path: "bench/TFAMBench"),
+        .executableTarget(name: "vimo-bench-stage", dependencies: ["Core", "Store", "StageCLI"], path: "bench/RunnerBench"),
         .executableTarget(name: "vimo-bench-flow", dependencies: ["Torch", "Models", "Vision"], path: "bench/FlowBench"),
 
         // Helpers shared by the test targets (fixtures, running programs); never shipped.

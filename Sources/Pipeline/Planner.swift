@@ -40,7 +40,7 @@ public struct Planner: Sendable {
             case .path(let path, let name):
                 let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
                 inputPaths[binding.option] = absolute
-                let content = try InputContent.read(absolute, cache: workspace.digests)
+                let content = try workspace.content(of: absolute)
                 if kind == .items && Self.isFolder(absolute) {
                     // A dataset: its items are tracked one by one, so its content stays out of the fingerprint.
                     inputIdentity[binding.option] = .object(["dataset": .string(name ?? absolute)])

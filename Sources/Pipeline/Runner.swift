@@ -192,8 +192,9 @@ public final class Runner: @unchecked Sendable {
                     continue
                 }
                 events(.willRun(plan))
+                let upstreamPlans = upstream, isForced = forced.contains(name)
                 let thread = Thread { [self] in
-                    let outcome = self.execute(stage, plan: plan, upstream: upstream, forced: forced.contains(name), runFolder: folder)
+                    let outcome = self.execute(stage, plan: plan, upstream: upstreamPlans, forced: isForced, runFolder: folder)
                     self.condition.lock()
                     self.states[name] = outcome.plan.map { .done($0) } ?? .failed
                     self.results[name] = outcome.result

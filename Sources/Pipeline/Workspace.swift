@@ -14,6 +14,8 @@ public final class Workspace: @unchecked Sendable {
     /// Content digests of external inputs, by (path, inode, size, mtime).
     let digests: DigestCache
     private var versions: [String: String] = [:]
+    /// External inputs already read in this invocation (several stages read one dataset).
+    private var contents: [String: InputContent] = [:]
     private var versionsDirty = false
     private let lock = NSLock()
 
@@ -55,6 +57,18 @@ public final class Workspace: @unchecked Sendable {
         let text = versions.sorted { $0.key < $1.key }.map { "\($0.key)\t\($0.value)\n" }.joined()
         try? AtomicFile.write(Data(text.utf8), to: versionsFile)
         versionsDirty = false
+    }
+
+    /// The content of an external input, read once per invocation however many stages use it.
+    func content(of path: String) throws -> InputContent {
+        lock.lock()
+        if let known = contents[path] { lock.unlock(); return known }
+        lock.unlock()
+        let content = try InputContent.read(path, cache: digests)
+        lock.lock()
+        contents[path] = content
+        lock.unlock()
+        return content
     }
 
     /// The executable a command's first word names.
