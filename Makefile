@@ -3,7 +3,6 @@
 #   make test   sets up the machine and runs the tests
 SHELL := /bin/bash
 SWIFT ?= swift
-DEMO_DIR ?= data/demo
 
 .PHONY: all bootstrap build release test demo bench clean
 
@@ -23,7 +22,7 @@ test: bootstrap
 	$(SWIFT) test --disable-swift-testing
 
 demo: release
-	@scripts/demo.sh "$(DEMO_DIR)"
+	@"$$($(SWIFT) build -c release --show-bin-path)/vimo" demo
 
 bench: release
 	bench/decode.sh
@@ -31,6 +30,7 @@ bench: release
 	bench/flow.sh
 	bench/tfam.sh
 	bench/clip.sh
+	bench/runner.sh
 
 clean:
-	rm -rf .build data/demo data/bench
+	rm -rf .build data/demo data/cache data/bench

@@ -15,7 +15,7 @@ enum StageProcess {
     static func run(executable: URL, arguments: [String], lock: StageLock, log: URL,
                     onStart: (Int32) -> Void, onLine: @escaping @Sendable (String) -> Void) throws -> Exit {
         try FileManager.default.createDirectory(at: log.deletingLastPathComponent(), withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let logHandle = try FileHandle(forWritingTo: log)
         defer { try? logHandle.close() }
         logHandle.write(Data(("$ " + ([executable.path] + arguments).map(shellQuoted).joined(separator: " ") + "\n").utf8))

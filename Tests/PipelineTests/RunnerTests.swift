@@ -39,6 +39,21 @@ final class RunnerTests: XCTestCase {
                        "decode was not run again")
         XCTAssertEqual(fixture.folders("flow").count, 2, "the new flow params got their own folder; the old one is kept")
 
+        // gc: the old flow folder (and what was computed from it) is used by no pipeline any more.
+        let oldFlow = try XCTUnwrap(fixture.folders("flow").first { $0.path != currentFolder(fixture, "flow").path })
+        let gc = { (extra: [String]) throws -> String in
+            let result = try TestSupport.run(TestSupport.product("vimo"), ["gc", "--cache", fixture.cache.path, "--pipelines", fixture.root.path] + extra)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            return String(decoding: result.stdout, as: UTF8.self)
+        }
+        let dry = try gc([])
+        XCTAssertTrue(dry.contains("would remove") && dry.contains(oldFlow.lastPathComponent), dry)
+        XCTAssertFalse(dry.contains(currentFolder(fixture, "decode").lastPathComponent), "decode is still used: \(dry)")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: oldFlow.path), "a dry run deletes nothing")
+        _ = try gc(["--delete"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: oldFlow.path))
+        XCTAssertEqual(try fixture.vimo(["status"]).status, 0, "gc removed nothing the pipeline uses")
+
         // Add the two videos: upstream of the trainers only they are computed.
         try restore()
         result = try fixture.vimo(["status"])
@@ -142,6 +157,13 @@ final class RunnerTests: XCTestCase {
     }
 
     // MARK: - Helpers
+
+    /// The folder the pipeline's last run used for `stage`.
+    private func currentFolder(_ fixture: PipelineFixture, _ stage: String) -> URL {
+        let stages = (try? fixture.lastRecord()["stages"] as? [[String: Any]]) ?? []
+        let path = stages.first { $0["stage"] as? String == stage }?["directory"] as? String ?? "/nonexistent"
+        return URL(fileURLWithPath: path)
+    }
 
     private func assertSameResults(_ fixture: PipelineFixture, _ reference: PipelineFixture, context: String) throws {
         XCTAssertEqual(Set(try fixture.actions().values).subtracting(["ran", "up to date"]), [], context)
