@@ -37,6 +37,8 @@ public struct StageResult: Codable, Sendable {
     public var reasons: [String]
     public var fingerprint: String?
     public var directory: String?
+    /// The canonical params JSON (params and input identities) behind the fingerprint.
+    public var params: String?
     public var seconds: Double?
     public var exit: String?
     public var processed: Int?
@@ -152,16 +154,26 @@ public final class Runner: @unchecked Sendable {
                 }
                 guard ready else { continue }
                 if options.dryRun {
-                    let plan = try planner.plan(stage, upstream: upstream, force: forced.contains(name))
+                    let plan: StagePlan
+                    do {
+                        plan = try planner.plan(stage, upstream: upstream, force: forced.contains(name))
+                    } catch {
+                        states[name] = .failed
+                        let result = StageResult(stage: name, action: .failed, reasons: [error.localizedDescription])
+                        results[name] = result
+                        events(.finished(result))
+                        progressed = true
+                        continue
+                    }
                     if plan.status.isUpToDate {
                         states[name] = .done(plan)
                         results[name] = StageResult(stage: name, action: .upToDate, reasons: [], fingerprint: plan.fingerprint,
-                                                    directory: plan.directory?.path)
+                                                    directory: plan.directory?.path, params: plan.params)
                         events(.upToDate(plan))
                     } else {
                         states[name] = .wouldRun(plan)
                         results[name] = StageResult(stage: name, action: .wouldRun, reasons: Self.reasons(plan.status),
-                                                    fingerprint: plan.fingerprint, directory: plan.directory?.path)
+                                                    fingerprint: plan.fingerprint, directory: plan.directory?.path, params: plan.params)
                         events(.willRun(plan))
                     }
                     progressed = true
@@ -187,7 +199,7 @@ public final class Runner: @unchecked Sendable {
                     condition.lock()
                     states[name] = .done(plan)
                     results[name] = StageResult(stage: name, action: .upToDate, reasons: [], fingerprint: plan.fingerprint,
-                                                directory: plan.directory?.path)
+                                                directory: plan.directory?.path, params: plan.params)
                     events(.upToDate(plan))
                     continue
                 }
@@ -233,7 +245,7 @@ public final class Runner: @unchecked Sendable {
                          runFolder: URL) -> (plan: StagePlan?, result: StageResult) {
         let name = stage.name
         var result = StageResult(stage: name, action: .failed, reasons: Self.reasons(plan.status),
-                                 fingerprint: plan.fingerprint, directory: plan.directory?.path)
+                                 fingerprint: plan.fingerprint, directory: plan.directory?.path, params: plan.params)
         guard let directory = plan.directory else {
             result.reasons.append("fingerprint unknown")
             return (nil, result)

@@ -59,6 +59,44 @@ final class StubRunTests: XCTestCase {
         XCTAssertEqual(rerun["b"], "failed")
     }
 
+    func testIndependentStagesRunTogetherUnderJobsAndStatusNamesACodeChange() throws {
+        // slow.sh notes when it starts and ends; with --jobs 2 the two independent stages overlap.
+        try script("slow.sh", #"while [ "$1" != "--out" ]; do shift; done; mkdir -p "$2"; date +%s.%N > "$2/start"; sleep 1; date +%s.%N > "$2/end""#)
+        let pipeline = { (version: String) in """
+            stages:
+              x: {run: \(self.folder.path)/slow.sh, version: "\(version)"}
+              y: {run: \(self.folder.path)/slow.sh, version: "1", params: {n: 1}}
+              z: {run: \(self.folder.path)/ok.sh, version: "1", inputs: {a: x, b: y}}
+            """ }
+        try pipeline("1").write(to: folder.appendingPathComponent("par.yaml"), atomically: true, encoding: .utf8)
+        let run = try vimo(["run", "--jobs", "2"], pipeline: "par.yaml")
+        XCTAssertEqual(run.status, 0, run.out + run.err)
+        let stages = Dictionary(uniqueKeysWithValues: (try lastRecord()["stages"] as! [[String: Any]]).map { ($0["stage"] as! String, $0) })
+        func interval(_ stage: String) throws -> ClosedRange<Double> {
+            let directory = URL(fileURLWithPath: stages[stage]!["directory"] as! String)
+            let read = { (name: String) throws -> Double in
+                Double(try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)
+                    .trimmingCharacters(in: .whitespacesAndNewlines))!
+            }
+            return try read("start")...read("end")
+        }
+        XCTAssertTrue(try interval("x").overlaps(interval("y")), "x and y ran at the same time")
+        XCTAssertNotNil(stages["z"]!["params"] as? String, "the record keeps each stage's params")
+
+        let dot = try vimo(["dag", "--dot"], pipeline: "par.yaml")
+        XCTAssertTrue(dot.out.contains(#""x" -> "z" [label="a"]"#) && dot.out.contains(#""y" -> "z" [label="b"]"#), dot.out)
+        let ls = try TestSupport.run(TestSupport.product("vimo"), ["ls", "--cache", folder.appendingPathComponent("cache").path,
+                                                                   "--pipelines", folder.path])
+        XCTAssertTrue(String(decoding: ls.stdout, as: UTF8.self).contains("used by par"), String(decoding: ls.stdout, as: UTF8.self))
+
+        // A new code version of x: x and z must run, y not; status says why.
+        try pipeline("2").write(to: folder.appendingPathComponent("par.yaml"), atomically: true, encoding: .utf8)
+        let status = try vimo(["status"], pipeline: "par.yaml")
+        XCTAssertEqual(status.status, 1)
+        XCTAssertTrue(status.out.contains("code changed (1 → 2)"), status.out)
+        XCTAssertTrue(status.out.contains("y  up to date") || status.out.contains("y   up to date"), status.out)
+    }
+
     func testABadPipelineFileIsNamedWithItsLineAndKey() throws {
         try """
         stages:
