@@ -48,6 +48,14 @@ public struct StageResult: Codable, Sendable {
     public var log: String?
 }
 
+extension StageResult {
+    /// A stage's line for a plan: its fingerprint, folder, params, and the reasons it runs (none when up to date).
+    init(_ plan: StagePlan, action: StageAction) {
+        self.init(stage: plan.name, action: action, reasons: action == .upToDate ? [] : Runner.reasons(plan.status),
+                  fingerprint: plan.fingerprint, directory: plan.directory?.path, params: plan.params)
+    }
+}
+
 /// Progress of a run, for the executable to show (the library never prints).
 public enum RunEvent: Sendable {
     case upToDate(StagePlan)
@@ -158,22 +166,17 @@ public final class Runner: @unchecked Sendable {
                     do {
                         plan = try planner.plan(stage, upstream: upstream, force: forced.contains(name))
                     } catch {
-                        states[name] = .failed
-                        let result = StageResult(stage: name, action: .failed, reasons: [error.localizedDescription])
-                        results[name] = result
-                        events(.finished(result))
+                        cannotPlan(name, error)
                         progressed = true
                         continue
                     }
                     if plan.status.isUpToDate {
                         states[name] = .done(plan)
-                        results[name] = StageResult(stage: name, action: .upToDate, reasons: [], fingerprint: plan.fingerprint,
-                                                    directory: plan.directory?.path, params: plan.params)
+                        results[name] = StageResult(plan, action: .upToDate)
                         events(.upToDate(plan))
                     } else {
                         states[name] = .wouldRun(plan)
-                        results[name] = StageResult(stage: name, action: .wouldRun, reasons: Self.reasons(plan.status),
-                                                    fingerprint: plan.fingerprint, directory: plan.directory?.path, params: plan.params)
+                        results[name] = StageResult(plan, action: .wouldRun)
                         events(.willRun(plan))
                     }
                     progressed = true
@@ -189,17 +192,13 @@ public final class Runner: @unchecked Sendable {
                     plan = try planner.plan(stage, upstream: upstream, force: forced.contains(name))
                 } catch {
                     condition.lock()
-                    states[name] = .failed
-                    let result = StageResult(stage: name, action: .failed, reasons: [error.localizedDescription])
-                    results[name] = result
-                    events(.finished(result))
+                    cannotPlan(name, error)
                     continue
                 }
                 if plan.status.isUpToDate {
                     condition.lock()
                     states[name] = .done(plan)
-                    results[name] = StageResult(stage: name, action: .upToDate, reasons: [], fingerprint: plan.fingerprint,
-                                                directory: plan.directory?.path, params: plan.params)
+                    results[name] = StageResult(plan, action: .upToDate)
                     events(.upToDate(plan))
                     continue
                 }
@@ -239,13 +238,21 @@ public final class Runner: @unchecked Sendable {
         return record
     }
 
+    /// Marks a stage that could not be planned (a missing input, an unknown executable) as failed.
+    /// Called with `condition` locked.
+    private func cannotPlan(_ name: String, _ error: Error) {
+        states[name] = .failed
+        let result = StageResult(stage: name, action: .failed, reasons: [error.localizedDescription])
+        results[name] = result
+        events(.finished(result))
+    }
+
     /// Takes the stage lock, checks again (another runner may have finished the stage), runs the
     /// executable, and on success records the stage and re-plans it.
     private func execute(_ stage: StageDefinition, plan: StagePlan, upstream: [String: StagePlan], forced: Bool,
                          runFolder: URL) -> (plan: StagePlan?, result: StageResult) {
         let name = stage.name
-        var result = StageResult(stage: name, action: .failed, reasons: Self.reasons(plan.status),
-                                 fingerprint: plan.fingerprint, directory: plan.directory?.path, params: plan.params)
+        var result = StageResult(plan, action: .failed)
         guard let directory = plan.directory else {
             result.reasons.append("fingerprint unknown")
             return (nil, result)
