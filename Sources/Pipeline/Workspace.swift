@@ -118,9 +118,10 @@ public final class Workspace: @unchecked Sendable {
         let text = String(decoding: output, as: UTF8.self).split(separator: "\n").first.map {
             $0.trimmingCharacters(in: .whitespaces)
         } ?? ""
-        guard process.terminationStatus == 0, !text.isEmpty, !text.contains("\t") else {
+        guard process.terminationReason == .exit, process.terminationStatus == 0, !text.isEmpty, !text.contains("\t") else {
+            let ending = process.terminationReason == .exit ? "exited \(process.terminationStatus)" : "was killed by signal \(process.terminationStatus)"
             throw RunnerError.unknownVersion(stage: stage.name, executable: executable.path,
-                                             reason: "--version exited \(process.terminationStatus) and printed '\(text)'")
+                                             reason: "--version \(ending) and printed '\(text)'")
         }
         lock.lock()
         versions[key] = text

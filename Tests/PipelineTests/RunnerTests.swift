@@ -97,7 +97,11 @@ final class RunnerTests: XCTestCase {
         Thread.sleep(forTimeInterval: stageDelay)
         var victim: Int32?
         for _ in 0..<200 {
-            victim = children(of: second.processIdentifier).first
+            // A stage process (it has --out), not a `--version` probe of the planner.
+            victim = children(of: second.processIdentifier).first { pid in
+                let arguments = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""
+                return arguments.split(separator: "\0").contains("--out")
+            }
             if victim != nil { break }
             Thread.sleep(forTimeInterval: 0.05)
         }
