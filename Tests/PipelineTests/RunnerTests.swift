@@ -72,6 +72,18 @@ final class RunnerTests: XCTestCase {
         }
     }
 
+    func testTheShippedDemoPipelineRunsOnASmallDataset() throws {
+        let fixture = try PipelineFixture(name: "vimo-demo-pipeline")
+        let demo = TestSupport.repositoryRoot.appendingPathComponent("pipelines/demo.yaml").path
+        let result = try TestSupport.run(TestSupport.product("vimo"), [
+            "run", demo, "--set", "dataset=\(fixture.dataset.path)", "--cache", fixture.cache.path, "--jobs", "2", "--quiet"])
+        XCTAssertEqual(result.status, 0, String(decoding: result.stdout, as: UTF8.self) + result.stderr)
+        XCTAssertEqual(Set(try fixture.actions().values), ["ran"])
+        let metrics = try Data(contentsOf: fixture.folders("eval")[0].appendingPathComponent("metrics.json"))
+        let map = try XCTUnwrap((try JSONSerialization.jsonObject(with: metrics) as? [String: Any])?["map"] as? Double)
+        XCTAssertTrue((0...1).contains(map), "mAP \(map)")
+    }
+
     func testKilledRunnerAndKilledStageRecoverToTheUninterruptedResult() throws {
         let reference = try PipelineFixture(name: "vimo-reference")
         XCTAssertEqual(try reference.vimo(["run"]).status, 0)
