@@ -41,8 +41,9 @@ public struct Planner: Sendable {
                 let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
                 inputPaths[binding.option] = absolute
                 let content = try workspace.content(of: absolute)
-                if kind == .items && Self.isFolder(absolute) {
+                if kind == .items && binding.option == StageCatalog.datasetOption && Self.isFolder(absolute) {
                     // A dataset: its items are tracked one by one, so its content stays out of the fingerprint.
+                    // (Any other folder, a model directory say, enters by content like a file.)
                     inputIdentity[binding.option] = .object(["dataset": .string(name ?? absolute)])
                     datasets[binding.option] = content
                 } else {

@@ -11,6 +11,10 @@ enum StageCatalog {
     /// the cache. (`device`, `batch` and `dtype` do enter it: they can change the numbers.)
     static let executionOnly: Set<String> = ["workers", "threads", "max-failures", "items-per-shard", "stop-after", "quiet"]
 
+    /// The input option of an item stage that names the dataset its items come from (vimo-decode's
+    /// `--dataset`): it enters the fingerprint by identity, not content, so new videos reuse the folder.
+    static let datasetOption = "dataset"
+
     /// The kind of a stage, from its `kind:` or from the catalog.
     static func kind(of stage: StageDefinition) -> StageKind {
         if let kind = stage.kind { return kind }

@@ -27,14 +27,14 @@ final class PlannerTests: XCTestCase {
         return plans
     }
 
-    private func stub(params: String, kind: String = "items", input: String = "dataset") -> String {
+    private func stub(params: String, kind: String = "items", input: String = "dataset", option: String = "dataset") -> String {
         """
         stages:
           a:
             run: /bin/true
             kind: \(kind)
             version: "a-1"
-            inputs: {data: \(folder.appendingPathComponent(input).path)}
+            inputs: {\(option): \(folder.appendingPathComponent(input).path)}
             params: \(params)
         """
     }
@@ -50,7 +50,7 @@ final class PlannerTests: XCTestCase {
         XCTAssertEqual(try plans(stub(params: "{x: 1, y: fast}"), cache: "other")["a"]!.fingerprint, base,
                        "the fingerprint does not depend on where the cache is")
         let expected = Fingerprint.compute(stage: "a", version: "a-1",
-                                           params: #"{"inputs":{"data":{"dataset":"\#(folder.appendingPathComponent("dataset").path)"}},"params":{"x":1,"y":"fast"}}"#,
+                                           params: #"{"inputs":{"dataset":{"dataset":"\#(folder.appendingPathComponent("dataset").path)"}},"params":{"x":1,"y":"fast"}}"#,
                                            upstream: [])
         XCTAssertEqual(base, expected)
     }
@@ -63,6 +63,10 @@ final class PlannerTests: XCTestCase {
                        "adding a video keeps the item stage's folder (only the new item is computed)")
         XCTAssertNotEqual(try plans(stub(params: "{}", kind: "whole"))["a"]!.fingerprint, whole.fingerprint,
                           "a whole-set stage depends on every file")
+        let otherFolder = try plans(stub(params: "{}", option: "model"))["a"]!
+        try Data("c".utf8).write(to: folder.appendingPathComponent("dataset/c.mp4"))
+        XCTAssertNotEqual(try plans(stub(params: "{}", option: "model"))["a"]!.fingerprint, otherFolder.fingerprint,
+                          "a folder that is not the item stage's dataset (a model directory) enters by content")
         // A weights file enters item stages by content too.
         let weights = try plans(stub(params: "{}", input: "weights.bin"))["a"]!
         try Data("w2".utf8).write(to: folder.appendingPathComponent("weights.bin"))
