@@ -77,7 +77,10 @@ public struct Planner: Sendable {
             tokens[name] = token
         }
 
-        var plan = StagePlan(name: stage.name, kind: kind, executable: executable, version: version, params: params,
+        if kind == .whole, let processes = stage.processes, processes > 1 {
+            throw RunnerError.invalidStage(stage.name, reason: "'processes: \(processes)' needs an item stage (a whole-set stage runs as one process)")
+        }
+        var plan = StagePlan(name: stage.name, kind: kind, processes: stage.processes ?? 1, executable: executable, version: version, params: params,
                              paramValues: paramValues, fingerprint: nil, directory: nil, arguments: [],
                              inputs: inputPaths, upstreamTokens: tokens, status: .waiting(upstream: waitingFor),
                              record: nil, upstreamItems: upstreamItems, datasets: datasets)

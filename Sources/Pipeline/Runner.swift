@@ -46,6 +46,8 @@ public struct StageResult: Codable, Sendable {
     public var rows: Int?
     public var failedItems: [String]?
     public var log: String?
+    /// Every process's log when the stage ran as several processes (`processes: N`).
+    public var logs: [String]?
 }
 
 extension StageResult {
@@ -284,36 +286,27 @@ public final class Runner: @unchecked Sendable {
             return (nil, result)
         }
 
-        let log = runFolder.appendingPathComponent("logs").appendingPathComponent(name + ".log")
-        let summary = runFolder.appendingPathComponent("summaries").appendingPathComponent(name + ".json")
-        var arguments = current.arguments
-        if current.kind == .items { arguments += ["--summary", summary.path] }
-        result.log = log.path
         let started = Date()
-        let exit: StageProcess.Exit
-        do {
-            try FileManager.default.createDirectory(at: summary.deletingLastPathComponent(), withIntermediateDirectories: true)
-            exit = try StageProcess.run(executable: current.executable, arguments: arguments, lock: lock, log: log,
-                                        onStart: { [events] pid in events(.started(current, pid: pid, log: log)) },
-                                        onLine: { [events] line in events(.output(stage: name, line: line)) })
-        } catch {
-            result.reasons.append("cannot start \(current.executable.path): \(error.localizedDescription)")
-            return (nil, result)
-        }
+        let launch: (exit: StageProcess.Exit?, problem: String?, logs: [String], counts: SummaryCounts)
+        launch = launchProcesses(current, lock: lock, runFolder: runFolder)
         let finished = Date()
         result.seconds = finished.timeIntervalSince(started)
-        result.exit = exit.text
-        let counts = Self.readSummary(summary)
+        result.log = launch.logs.first
+        result.logs = launch.logs.count > 1 ? launch.logs : nil
+        let counts = launch.counts
         result.processed = counts.processed
         result.alreadyCached = counts.alreadyCached
         result.rows = counts.rows
         result.failedItems = counts.failed
+        if let problem = launch.problem { result.reasons.append(problem) }
+        guard let exit = launch.exit else { return (nil, result) }
+        result.exit = exit.text
         guard exit.succeeded else { return (nil, result) }
 
         do {
             var record = StageRecord(
                 stage: name, pipeline: pipeline.name, fingerprint: current.fingerprint!, kind: current.kind.rawValue,
-                version: current.version, params: current.params, command: [current.executable.path] + arguments,
+                version: current.version, params: current.params, command: [current.executable.path] + current.arguments,
                 inputs: current.inputs, upstreamItems: current.upstreamItems,
                 datasets: current.datasets.mapValues(\.digest), outputListing: nil, itemIndex: nil, items: nil,
                 startedAt: Clock.stamp(started), finishedAt: Clock.stamp(finished), seconds: result.seconds ?? 0,
@@ -380,10 +373,63 @@ public final class Runner: @unchecked Sendable {
         return formatter.string(from: date) + "-\(getpid())"
     }
 
-    private static func readSummary(_ url: URL) -> (processed: Int?, alreadyCached: Int?, rows: Int?, failed: [String]?) {
-        guard let data = try? Data(contentsOf: url),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return (nil, nil, nil, nil) }
-        let failed = (object["failed"] as? [[String: Any]])?.map { "\($0["item"] ?? "?"): \($0["reason"] ?? "")" }
-        return (object["processed"] as? Int, object["already_cached"] as? Int, object["rows"] as? Int, failed)
+    /// Counts from the stage's summary JSON (summed over its processes).
+    struct SummaryCounts {
+        var processed: Int?, alreadyCached: Int?, rows: Int?, failed: [String]?
+
+        mutating func add(_ url: URL) {
+            guard let data = try? Data(contentsOf: url),
+                  let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return }
+            func sum(_ a: Int?, _ b: Int?) -> Int? { b.map { (a ?? 0) + $0 } ?? a }
+            processed = sum(processed, object["processed"] as? Int)
+            alreadyCached = sum(alreadyCached, object["already_cached"] as? Int)
+            rows = sum(rows, object["rows"] as? Int)
+            if let items = (object["failed"] as? [[String: Any]])?.map({ "\($0["item"] ?? "?"): \($0["reason"] ?? "")" }) {
+                failed = (failed ?? []) + items
+            }
+        }
+    }
+
+    /// Runs the stage's process, or for an item stage with `processes: N` N processes that share
+    /// its items (`--shard i/N`), all holding the stage lock. Returns the first failure's exit (or
+    /// the common success), a problem that kept a process from starting, the logs and the counts.
+    private func launchProcesses(_ plan: StagePlan, lock: StageLock, runFolder: URL)
+        -> (exit: StageProcess.Exit?, problem: String?, logs: [String], counts: SummaryCounts) {
+        let name = plan.name
+        let count = plan.kind == .items ? max(1, plan.processes) : 1
+        let logs = runFolder.appendingPathComponent("logs"), summaries = runFolder.appendingPathComponent("summaries")
+        try? FileManager.default.createDirectory(at: summaries, withIntermediateDirectories: true)
+        final class Outcome: @unchecked Sendable { var exit: StageProcess.Exit?; var problem: String? }
+        let outcomes = (0..<count).map { _ in Outcome() }
+        let group = DispatchGroup()
+        var files: [(log: URL, summary: URL)] = []
+        for index in 0..<count {
+            let suffix = count == 1 ? "" : "-shard-\(index)-of-\(count)"
+            let label = count == 1 ? name : "\(name)[\(index + 1)/\(count)]"
+            let log = logs.appendingPathComponent(name + suffix + ".log")
+            let summary = summaries.appendingPathComponent(name + suffix + ".json")
+            files.append((log, summary))
+            let arguments = plan.arguments + (plan.kind == .items ? ["--summary", summary.path] : [])
+                + (count > 1 ? ["--shard", "\(index)/\(count)"] : [])
+            let outcome = outcomes[index]
+            let events = self.events
+            group.enter()
+            Thread {
+                defer { group.leave() }
+                do {
+                    outcome.exit = try StageProcess.run(executable: plan.executable, arguments: arguments, lock: lock, log: log,
+                                                        onStart: { pid in events(.started(plan, pid: pid, log: log)) },
+                                                        onLine: { line in events(.output(stage: label, line: line)) })
+                } catch {
+                    outcome.problem = "cannot start \(plan.executable.path): \(error.localizedDescription)"
+                }
+            }.start()
+        }
+        group.wait()
+        var counts = SummaryCounts()
+        for file in files { counts.add(file.summary) }
+        let problem = outcomes.compactMap(\.problem).first
+        let exit = problem != nil ? nil : (outcomes.compactMap(\.exit).first { !$0.succeeded } ?? outcomes[0].exit)
+        return (exit, problem, files.map(\.log.path), counts)
     }
 }

@@ -10,6 +10,7 @@ public enum RunnerError: Error, LocalizedError, Equatable {
     case lockFailed(path: String, reason: String)
     case unusableCache(path: String, reason: String)
     case pipelineNotFound(String, searched: [String])
+    case invalidStage(String, reason: String)
 
     public var errorDescription: String? {
         switch self {
@@ -27,6 +28,8 @@ public enum RunnerError: Error, LocalizedError, Equatable {
             return "\(path): cannot lock (\(reason))"
         case .unusableCache(let path, let reason):
             return "cache \(path): \(reason)"
+        case .invalidStage(let stage, let reason):
+            return "stage \(stage): \(reason)"
         case .pipelineNotFound(let name, let searched):
             return "no pipeline '\(name)' (looked for \(searched.joined(separator: ", ")))"
         }

@@ -31,6 +31,8 @@ public enum StageStatus: Equatable, Sendable {
 public struct StagePlan: Sendable {
     public var name: String
     public var kind: StageKind
+    /// Processes that share an item stage's items (`processes:`; 1 otherwise).
+    public var processes: Int
     public var executable: URL
     public var version: String
     /// The canonical params JSON (params and input identities) that enters the fingerprint.

@@ -352,4 +352,14 @@ final class PipelineFileTests: XCTestCase {
             XCTAssertEqual(error?.message, "extends cycle: \(first.path) → \(second.path) → \(first.path)")
         }
     }
+
+    func testProcessesIsAPositiveWholeNumber() throws {
+        let file = URL(fileURLWithPath: "/tmp/processes.yaml")
+        let parsed = try PipelineDefinition.parse(yaml: "stages:\n  a:\n    run: x\n    processes: 3\n", file: file)
+        XCTAssertEqual(parsed[stage: "a"]?.processes, 3)
+        XCTAssertThrowsError(try PipelineDefinition.parse(yaml: "stages:\n  a:\n    run: x\n    processes: 0\n", file: file)) { error in
+            let text = error.localizedDescription
+            XCTAssertTrue(text.contains("processes.yaml:4:") && text.contains("at least 1"), text)
+        }
+    }
 }

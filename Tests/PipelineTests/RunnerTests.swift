@@ -84,6 +84,32 @@ final class RunnerTests: XCTestCase {
         XCTAssertTrue((0...1).contains(map), "mAP \(map)")
     }
 
+    func testAnItemStageSplitAcrossProcessesComputesEachItemOnceAndTheSame() throws {
+        let fixture = try PipelineFixture(name: "vimo-processes")
+        try """
+        stages:
+          decode: {run: vimo-decode, inputs: {dataset: \(fixture.dataset.path)}, params: {split: all, sampling: all}}
+          one: {run: vimo-flow compute, inputs: {frames: decode}, params: {method: dis, preset: ultrafast, items-per-shard: 2}}
+          three:
+            run: vimo-flow compute
+            processes: 3
+            inputs: {frames: decode}
+            params: {method: dis, preset: ultrafast, items-per-shard: 2}
+        """.write(to: fixture.pipeline, atomically: true, encoding: .utf8)
+        let result = try fixture.vimo(["run", "--quiet"])
+        XCTAssertEqual(result.status, 0, String(decoding: result.stdout, as: UTF8.self) + result.stderr)
+        XCTAssertEqual(try fixture.processed()["three"], PipelineFixture.clips, "the processes' counts add up")
+        let stages = try fixture.lastRecord()["stages"] as! [[String: Any]]
+        let logs = try XCTUnwrap(stages.first { $0["stage"] as? String == "three" }?["logs"] as? [String])
+        XCTAssertEqual(logs.count, 3)
+        XCTAssertTrue(logs.allSatisfy { FileManager.default.fileExists(atPath: $0) })
+        let items = try PipelineFixture.itemOccurrences(fixture.folders("three")[0])
+        XCTAssertEqual(items.count, PipelineFixture.clips, "each item computed by exactly one process")
+        XCTAssertEqual(try PipelineFixture.payloads(fixture.folders("three")[0]), try PipelineFixture.payloads(fixture.folders("one")[0]))
+        XCTAssertGreaterThan(try ShardDirectory.committedShards(in: fixture.folders("three")[0]).map { $0.lastPathComponent }
+            .filter { $0.contains("of3") }.count, 1, "shards from several processes")
+    }
+
     func testKilledRunnerAndKilledStageRecoverToTheUninterruptedResult() throws {
         let reference = try PipelineFixture(name: "vimo-reference")
         XCTAssertEqual(try reference.vimo(["run"]).status, 0)

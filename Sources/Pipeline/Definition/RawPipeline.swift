@@ -6,6 +6,7 @@ struct RawStage {
     var run: LocatedNode?
     var kind: LocatedNode?
     var version: LocatedNode?
+    var processes: LocatedNode?
     var description: LocatedNode?
     /// Input values by option name; a null value means "remove" in an `extends` override.
     var inputs = OrderedEntries<LocatedNode>()

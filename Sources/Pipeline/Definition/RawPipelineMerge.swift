@@ -13,6 +13,7 @@ enum RawPipelineMerge {
             stage.run = override.run ?? stage.run
             stage.kind = override.kind ?? stage.kind
             stage.version = override.version ?? stage.version
+            stage.processes = override.processes ?? stage.processes
             stage.description = override.description ?? stage.description
             stage.inputs = apply(override.inputs, to: stage.inputs)
             stage.params = apply(override.params, to: stage.params)

@@ -1,7 +1,7 @@
 /// Checks the shape of one pipeline file (allowed keys, names, nesting) and collects its raw values.
 enum RawPipelineParser {
     static let topLevelKeys = ["description", "extends", "vars", "stages"]
-    static let stageKeys = ["run", "kind", "version", "inputs", "params", "description"]
+    static let stageKeys = ["run", "kind", "version", "processes", "inputs", "params", "description"]
 
     static func parse(_ root: LocatedNode) throws -> RawPipeline {
         let entries = try root.mappingEntries("a pipeline file")
@@ -81,6 +81,7 @@ enum RawPipelineParser {
             case "run": stage.run = entry.value
             case "kind": stage.kind = entry.value
             case "version": stage.version = entry.value
+            case "processes": stage.processes = entry.value
             case "description": stage.description = entry.value
             case "inputs": stage.inputs = try options(entry.value, what: "inputs", nullRemoves: nullRemoves)
             case "params": stage.params = try options(entry.value, what: "params", nullRemoves: nullRemoves)

@@ -10,6 +10,12 @@ struct StageBuilder {
         var stage = StageDefinition(name: raw.name, command: try command(run), location: raw.location)
         stage.kind = try raw.kind.map(kind)
         stage.version = try raw.version.map(expander.text)
+        stage.processes = try raw.processes.map { node in
+            guard case .int(let count) = try param(node), count >= 1 else {
+                throw node.error("'processes' must be a whole number of at least 1")
+            }
+            return count
+        }
         stage.description = try raw.description.map { node in
             guard let text = node.scalarText else { throw node.error("expected text, found \(node.kindName)") }
             return text

@@ -8,6 +8,8 @@ public struct StageDefinition: Equatable, Sendable {
     public var kind: StageKind?
     /// The code version override, when the file gives one.
     public var version: String?
+    /// For an item stage: how many processes share its items (`--shard i/N` each), when the file says.
+    public var processes: Int?
     /// Free text describing the stage.
     public var description: String?
     /// The stage's inputs, in file order.
