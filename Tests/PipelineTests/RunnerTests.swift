@@ -115,17 +115,22 @@ final class RunnerTests: XCTestCase {
         XCTAssertEqual(try reference.vimo(["run"]).status, 0)
 
         var generator = SeededGenerator(seed: UInt64(ProcessInfo.processInfo.processIdentifier))
-        // 1. kill -9 the runner at a random point (its running stage is orphaned and finishes on its own).
+        // 1. kill -9 the runner at random points, three runs in a row (a running stage is orphaned and
+        //    finishes on its own, holding the stage lock); then a plain run completes.
         let killedRunner = try PipelineFixture(name: "vimo-kill-runner")
-        let runner = try killedRunner.startRun("first")
-        let delay = 0.5 + generator.unit() * 8
-        Thread.sleep(forTimeInterval: delay)
-        kill(runner.processIdentifier, SIGKILL)
-        runner.waitUntilExit()
+        var delays: [String] = []
+        for attempt in 0..<3 {
+            let runner = try killedRunner.startRun("attempt-\(attempt)")
+            let delay = 0.3 + generator.unit() * 4
+            delays.append(String(format: "%.2f s", delay))
+            Thread.sleep(forTimeInterval: delay)
+            kill(runner.processIdentifier, SIGKILL)
+            runner.waitUntilExit()
+        }
         let committed = try committedShards(killedRunner)
         var result = try killedRunner.vimo(["run"])
-        XCTAssertEqual(result.status, 0, "after killing the runner at \(delay) s: " + result.stderr)
-        try assertSameResults(killedRunner, reference, context: "runner killed at \(String(format: "%.2f", delay)) s")
+        XCTAssertEqual(result.status, 0, "after killing the runner at \(delays): " + result.stderr)
+        try assertSameResults(killedRunner, reference, context: "runner killed at \(delays.joined(separator: ", "))")
         try assertStillThere(committed)
 
         // 2. kill -9 a stage process at a random point: the run fails, its dependents do not run; a rerun completes.
