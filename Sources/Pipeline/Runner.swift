@@ -143,85 +143,14 @@ public final class Runner: @unchecked Sendable {
         while true {
             var progressed = false
             for name in selected {
-                guard case .pending = states[name]! else { continue }
-                let stage = pipeline[stage: name]!
-                let deps = stage.dependencies.map { ($0, states[$0]!) }
-                if let bad = deps.first(where: { if case .failed = $0.1 { return true }; if case .skipped = $0.1 { return true }; return false }) {
-                    states[name] = .skipped
-                    let reason = "upstream \(bad.0) did not complete"
-                    results[name] = StageResult(stage: name, action: .notRun, reasons: [reason])
-                    events(.notRun(stage: name, reason: reason))
-                    progressed = true
-                    continue
+                if case .pending = states[name]! {
+                    progressed = advance(name, forced: forced.contains(name), runFolder: folder) || progressed
                 }
-                var upstream: [String: StagePlan] = [:]
-                var ready = true
-                for (dep, state) in deps {
-                    switch state {
-                    case .done(let plan), .wouldRun(let plan): upstream[dep] = plan
-                    default: ready = false
-                    }
-                }
-                guard ready else { continue }
-                if options.dryRun {
-                    let plan: StagePlan
-                    do {
-                        plan = try planner.plan(stage, upstream: upstream, force: forced.contains(name))
-                    } catch {
-                        cannotPlan(name, error)
-                        progressed = true
-                        continue
-                    }
-                    if plan.status.isUpToDate {
-                        states[name] = .done(plan)
-                        results[name] = StageResult(plan, action: .upToDate)
-                        events(.upToDate(plan))
-                    } else {
-                        states[name] = .wouldRun(plan)
-                        results[name] = StageResult(plan, action: .wouldRun)
-                        events(.willRun(plan))
-                    }
-                    progressed = true
-                    continue
-                }
-                let running = states.values.filter { if case .running = $0 { return true }; return false }.count
-                guard running < max(1, options.jobs) else { continue }
-                states[name] = .running
-                progressed = true
-                condition.unlock()
-                let plan: StagePlan
-                do {
-                    plan = try planner.plan(stage, upstream: upstream, force: forced.contains(name))
-                } catch {
-                    condition.lock()
-                    cannotPlan(name, error)
-                    continue
-                }
-                if plan.status.isUpToDate {
-                    condition.lock()
-                    states[name] = .done(plan)
-                    results[name] = StageResult(plan, action: .upToDate)
-                    events(.upToDate(plan))
-                    continue
-                }
-                events(.willRun(plan))
-                let upstreamPlans = upstream, isForced = forced.contains(name)
-                let thread = Thread { [self] in
-                    let outcome = self.execute(stage, plan: plan, upstream: upstreamPlans, forced: isForced, runFolder: folder)
-                    self.condition.lock()
-                    self.states[name] = outcome.plan.map { .done($0) } ?? .failed
-                    self.results[name] = outcome.result
-                    self.condition.broadcast()
-                    self.condition.unlock()
-                    self.events(.finished(outcome.result))
-                }
-                thread.start()
-                condition.lock()
             }
-            let unfinished = selected.filter { name in
-                switch states[name]! { case .pending, .running: return true; default: return false }
+            let settled = selected.allSatisfy { name in
+                switch states[name]! { case .pending, .running: return false; default: return true }
             }
-            if unfinished.isEmpty { break }
+            if settled { break }
             if !progressed { condition.wait() }
         }
         condition.unlock()
@@ -238,6 +167,61 @@ public final class Runner: @unchecked Sendable {
         }
         workspace.save()
         return record
+    }
+
+    /// Moves one pending stage on if it can: not run when an upstream stage failed, planned once
+    /// every upstream stage is settled, then recorded as up to date, as would-run (dry run), or
+    /// started on its own thread when fewer than `--jobs` stages run. Returns whether anything
+    /// changed. Called with `condition` locked; planning happens unlocked.
+    private func advance(_ name: String, forced: Bool, runFolder: URL) -> Bool {
+        let stage = pipeline[stage: name]!
+        var upstream: [String: StagePlan] = [:]
+        for dependency in stage.dependencies {
+            switch states[dependency]! {
+            case .done(let plan), .wouldRun(let plan): upstream[dependency] = plan
+            case .failed, .skipped:
+                states[name] = .skipped
+                let reason = "upstream \(dependency) did not complete"
+                results[name] = StageResult(stage: name, action: .notRun, reasons: [reason])
+                events(.notRun(stage: name, reason: reason))
+                return true
+            case .pending, .running: return false
+            }
+        }
+        if !options.dryRun {
+            let running = states.values.filter { if case .running = $0 { return true }; return false }.count
+            guard running < max(1, options.jobs) else { return false }
+        }
+        states[name] = .running
+        condition.unlock()
+        let planned = Result { try planner.plan(stage, upstream: upstream, force: forced) }
+        condition.lock()
+        guard case .success(let plan) = planned else {
+            if case .failure(let error) = planned { cannotPlan(name, error) }
+            return true
+        }
+        if plan.status.isUpToDate {
+            states[name] = .done(plan)
+            results[name] = StageResult(plan, action: .upToDate)
+            events(.upToDate(plan))
+        } else if options.dryRun {
+            states[name] = .wouldRun(plan)
+            results[name] = StageResult(plan, action: .wouldRun)
+            events(.willRun(plan))
+        } else {
+            events(.willRun(plan))
+            let upstreamPlans = upstream
+            Thread { [self] in
+                let outcome = execute(stage, plan: plan, upstream: upstreamPlans, forced: forced, runFolder: runFolder)
+                condition.lock()
+                states[name] = outcome.plan.map { .done($0) } ?? .failed
+                results[name] = outcome.result
+                condition.broadcast()
+                condition.unlock()
+                events(.finished(outcome.result))
+            }.start()
+        }
+        return true
     }
 
     /// Marks a stage that could not be planned (a missing input, an unknown executable) as failed.
