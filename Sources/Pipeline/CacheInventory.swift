@@ -7,14 +7,21 @@ import Store
 public struct CacheInventory: Sendable {
     /// One `<cache>/<stage>/<fingerprint>/` folder.
     public struct Entry: Sendable {
+        /// The stage name.
         public var stage: String
+        /// The stage folder.
         public var directory: URL
+        /// Bytes of all files in it.
         public var bytes: Int64
+        /// Items held (item stages, when complete).
         public var items: Int?
+        /// Whether a run completed there (run.json).
         public var complete: Bool
+        /// Pipelines that use it.
         public var users: [String]
     }
 
+    /// Every stage folder of the cache.
     public var entries: [Entry]
 
     /// Folders of the cache that are not stage entries.

@@ -6,11 +6,14 @@ import Store
 /// whether it is up to date. Called stage by stage in dependency order; a stage is planned with
 /// the plans of its upstream stages (re-planned after they run).
 public struct Planner: Sendable {
+    /// The pipeline name.
     public let pipeline: PipelineDefinition
+    /// The cache and executables.
     public let workspace: Workspace
     /// What the previous run of this pipeline resolved each stage to (for saying what changed).
     public let previous: PipelineRecord?
 
+    /// A planner for `pipeline` against `workspace`'s cache.
     public init(pipeline: PipelineDefinition, workspace: Workspace) {
         self.pipeline = pipeline
         self.workspace = workspace

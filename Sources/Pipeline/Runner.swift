@@ -32,19 +32,31 @@ public enum StageAction: String, Codable, Sendable {
 
 /// One stage's line in the run record.
 public struct StageResult: Codable, Sendable {
+    /// The stage name.
     public var stage: String
+    /// What the run did with the stage.
     public var action: StageAction
+    /// Why it ran, failed or was not run.
     public var reasons: [String]
+    /// The stage fingerprint.
     public var fingerprint: String?
+    /// The stage folder.
     public var directory: String?
     /// The canonical params JSON (params and input identities) behind the fingerprint.
     public var params: String?
+    /// Wall-clock seconds.
     public var seconds: Double?
+    /// How the stage process ended.
     public var exit: String?
+    /// Items computed (item stages).
     public var processed: Int?
+    /// Items found already committed (item stages).
     public var alreadyCached: Int?
+    /// Rows written (item stages).
     public var rows: Int?
+    /// Items that failed, with their reasons.
     public var failedItems: [String]?
+    /// The stage's log file.
     public var log: String?
     /// Every process's log when the stage ran as several processes (`processes: N`).
     public var logs: [String]?
@@ -72,15 +84,25 @@ public enum RunEvent: Sendable {
 
 /// The record of one `vimo run` (`<cache>/runs/<id>/record.json`, logs beside it).
 public struct RunRecord: Codable, Sendable {
+    /// The pipeline name.
     public var pipeline: String
+    /// The pipeline file.
     public var file: String
+    /// The command line.
     public var command: String
+    /// The host it ran on.
     public var host: String
+    /// The runner's process id.
     public var pid: Int32
+    /// When it started (ISO 8601).
     public var startedAt: String
+    /// When it ended (ISO 8601).
     public var finishedAt: String
+    /// Wall-clock seconds.
     public var seconds: Double
+    /// Whether every stage completed.
     public var succeeded: Bool
+    /// One entry per stage.
     public var stages: [StageResult]
     /// The folder holding record.json, logs/ and summaries/.
     public var folder: String
@@ -89,7 +111,9 @@ public struct RunRecord: Codable, Sendable {
 /// Runs a pipeline's stale stages in dependency order, independent ones in parallel, each under
 /// its stage lock; a failed stage stops its dependents; every run leaves a record.
 public final class Runner: @unchecked Sendable {
+    /// Plans each stage against the cache.
     public let planner: Planner
+    /// What was asked.
     public let options: RunOptions
     private let events: @Sendable (RunEvent) -> Void
     private let condition = NSCondition()
@@ -98,6 +122,7 @@ public final class Runner: @unchecked Sendable {
     private var states: [String: State] = [:]
     private var results: [String: StageResult] = [:]
 
+    /// A runner for one invocation; `events` receives its progress (from several threads).
     public init(planner: Planner, options: RunOptions, events: @escaping @Sendable (RunEvent) -> Void) {
         self.planner = planner
         self.options = options

@@ -12,6 +12,7 @@ public enum RunnerError: Error, LocalizedError, Equatable {
     case pipelineNotFound(String, searched: [String])
     case invalidStage(String, reason: String)
 
+    /// One line naming what failed and what to do.
     public var errorDescription: String? {
         switch self {
         case .missingInput(let path, let reason):

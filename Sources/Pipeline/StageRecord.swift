@@ -6,10 +6,15 @@ import Foundation
 /// the directory's fingerprint is what "complete" means; an item stage is up to date while its
 /// inputs still match what is recorded here.
 public struct StageRecord: Codable, Equatable, Sendable {
+    /// The stage name.
     public var stage: String
+    /// The pipeline name.
     public var pipeline: String
+    /// The stage fingerprint.
     public var fingerprint: String
+    /// items or whole.
     public var kind: String
+    /// The code version.
     public var version: String
     /// The canonical params JSON that entered the fingerprint.
     public var params: String
@@ -25,14 +30,21 @@ public struct StageRecord: Codable, Equatable, Sendable {
     public var outputListing: String?
     /// For an item stage: digest of the sorted (item, source) pairs it holds, and how many items.
     public var itemIndex: String?
+    /// Items held (item stages, when complete).
     public var items: Int?
+    /// When it started (ISO 8601).
     public var startedAt: String
+    /// When it ended (ISO 8601).
     public var finishedAt: String
+    /// Wall-clock seconds.
     public var seconds: Double
     /// From the stage's summary, when it writes one.
     public var processed: Int?
+    /// Items found already committed (item stages).
     public var alreadyCached: Int?
+    /// Rows written (item stages).
     public var rows: Int?
+    /// Items that failed, with their reasons.
     public var failed: [String]?
 
     static let fileName = "run.json"
@@ -51,17 +63,28 @@ public struct StageRecord: Codable, Equatable, Sendable {
 /// `vimo status` say what changed since (code, params, upstream) and `vimo ls`/`gc` know which
 /// cache entries a pipeline uses even while some of its fingerprints are pending.
 public struct PipelineRecord: Codable, Equatable, Sendable {
+    /// One stage as the last run resolved it.
     public struct Stage: Codable, Equatable, Sendable {
+        /// The stage fingerprint.
         public var fingerprint: String
+        /// The stage folder.
         public var directory: String
+        /// The code version.
         public var version: String
+        /// The canonical params JSON.
         public var params: String
+        /// Param key → canonical JSON text.
         public var paramValues: [String: String]
+        /// Upstream stage → token that entered the fingerprint.
         public var upstream: [String: String]
     }
+    /// The pipeline name.
     public var pipeline: String
+    /// The pipeline file.
     public var file: String
+    /// When the record was written.
     public var updatedAt: String
+    /// One entry per stage.
     public var stages: [String: Stage]
 
     static func url(cache: URL, pipeline: String) -> URL {

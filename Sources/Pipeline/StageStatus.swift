@@ -29,11 +29,15 @@ public enum StageStatus: Equatable, Sendable {
 /// One stage resolved against the cache: its executable, code version, fingerprint, folder,
 /// command line and status.
 public struct StagePlan: Sendable {
+    /// The stage name.
     public var name: String
+    /// items or whole.
     public var kind: StageKind
     /// Processes that share an item stage's items (`processes:`; 1 otherwise).
     public var processes: Int
+    /// The executable that runs it.
     public var executable: URL
+    /// The code version.
     public var version: String
     /// The canonical params JSON (params and input identities) that enters the fingerprint.
     public var params: String
@@ -41,6 +45,7 @@ public struct StagePlan: Sendable {
     public var paramValues: [String: String]
     /// nil while an upstream stage must run first.
     public var fingerprint: String?
+    /// The stage folder.
     public var directory: URL?
     /// Executable arguments (subcommand words, inputs, params, `--out`, `--fingerprint`), known with the fingerprint.
     public var arguments: [String]
@@ -48,6 +53,7 @@ public struct StagePlan: Sendable {
     public var inputs: [String: String]
     /// Upstream stage → the token that entered the fingerprint (its fingerprint, `@item-index` for a whole stage).
     public var upstreamTokens: [String: String]
+    /// Up to date, stale (why), or waiting for upstream stages.
     public var status: StageStatus
     /// The directory's `run.json`, when complete.
     public var record: StageRecord?

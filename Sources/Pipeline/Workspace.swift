@@ -25,6 +25,7 @@ public final class Workspace: @unchecked Sendable {
         return URL(fileURLWithPath: path).standardizedFileURL
     }
 
+    /// Opens (creating it if needed) the cache folder and its digest and version caches.
     public init(cache: URL, searchPath: [URL]) throws {
         self.cache = cache.standardizedFileURL
         self.searchPath = searchPath
