@@ -73,6 +73,16 @@ public final class StageLock {
         return readAll(fd) ?? "another process"
     }
 
+    /// The holder line, plus a remark when it names a process of this host that has ended (a
+    /// killed runner whose stage process, which inherited the lock, still runs).
+    public static func describe(holder: String) -> String {
+        let words = holder.split(separator: " ")
+        guard words.count > 3, words[0] == "pid", let pid = Int32(words[1]), words[2] == "on",
+              words[3].trimmingCharacters(in: CharacterSet(charactersIn: ",")) == ProcessInfo.processInfo.hostName,
+              kill(pid, 0) != 0, errno == ESRCH else { return holder }
+        return holder + " (that process has ended; a stage process it started still holds the lock)"
+    }
+
     /// Clears the holder line and drops the lock (idempotent).
     public func release() {
         guard !released else { return }

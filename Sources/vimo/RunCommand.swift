@@ -76,7 +76,7 @@ struct RunReporter {
             case .output(let stage, let line):
                 if !console.quiet { console.line("  " + Console.pad(stage, width) + "│ " + line) }
             case .waitingForLock(let stage, let holder):
-                console.note("\(stage): waiting for the lock held by \(holder)")
+                console.note("\(stage): waiting for the lock held by \(StageLock.describe(holder: holder))")
             case .tookOverLock(let stage, let previous):
                 console.note("\(stage): taking over the lock left by a process that ended without releasing it (\(previous))")
             case .finished(let result):

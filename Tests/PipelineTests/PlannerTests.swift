@@ -73,6 +73,27 @@ final class PlannerTests: XCTestCase {
         XCTAssertNotEqual(try plans(stub(params: "{}", input: "weights.bin"))["a"]!.fingerprint, weights.fingerprint)
     }
 
+    func testAnUnchangedDatasetIsListedNotReadAgain() throws {
+        let yaml = stub(params: "{}", kind: "whole")
+        let file = folder.appendingPathComponent("p.yaml")
+        try yaml.write(to: file, atomically: true, encoding: .utf8)
+        let check = { () throws -> (reads: Int, fingerprint: String?) in
+            let workspace = try Workspace(cache: self.folder.appendingPathComponent("cache"), searchPath: [])
+            let planner = Planner(pipeline: try PipelineDefinition.load(file), workspace: workspace)
+            let fingerprint = PipelineStatus.check(planner)[0].plan?.fingerprint
+            return (workspace.digests.filesRead, fingerprint)
+        }
+        let first = try check()
+        XCTAssertEqual(first.reads, 1, "the first look reads the dataset's one file")
+        let second = try check()
+        XCTAssertEqual(second.reads, 0, "the digest cache (path, inode, size, mtime) answers the second")
+        XCTAssertEqual(second.fingerprint, first.fingerprint)
+        try Data("changed".utf8).write(to: folder.appendingPathComponent("dataset/a.mp4"))
+        let third = try check()
+        XCTAssertEqual(third.reads, 1, "a changed file is read again")
+        XCTAssertNotEqual(third.fingerprint, first.fingerprint)
+    }
+
     func testArgumentsCarryInputsParamsOutputAndFingerprint() throws {
         let plan = try plans("""
         stages:

@@ -193,6 +193,9 @@ final class RunnerTests: XCTestCase {
             .write(to: folder.appendingPathComponent(".lock"), atomically: true, encoding: .utf8)
         let lock = try StageLock.acquire(directory: folder, holder: "me", timeout: 0) { _ in XCTFail("nobody holds it") }
         XCTAssertEqual(lock.takenOverFrom?.hasPrefix("pid 999999"), true)
+        XCTAssertTrue(StageLock.describe(holder: lock.takenOverFrom!).hasSuffix("(that process has ended; a stage process it started still holds the lock)"))
+        let live = StageLock.holderLine(command: "vimo run demo")
+        XCTAssertEqual(StageLock.describe(holder: live), live, "a live holder is named as it is")
         XCTAssertNotNil(StageLock.currentHolder(directory: folder))
         XCTAssertThrowsError(try StageLock.acquire(directory: folder, holder: "other", timeout: 0.2) { holder in
             XCTAssertEqual(holder, "me")
