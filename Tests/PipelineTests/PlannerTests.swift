@@ -133,3 +133,32 @@ final class PlannerTests: XCTestCase {
         XCTAssertEqual(variants, 4, "rgb, motion, concat-embedding, concat-temporal (cross is the base)")
     }
 }
+
+/// Every stage of every shipped pipeline, run with its planned options against inputs that do
+/// not exist: each executable must accept the options (a usage error exits 64) and refuse the
+/// inputs (exit 2). Catches a pipeline file drifting from the executables' options.
+final class ShippedPipelineOptionTests: XCTestCase {
+    func testEveryShippedStageAcceptsItsOptions() throws {
+        let folder = try TestSupport.temporaryFolder("vimo-options")
+        let pipelines = TestSupport.repositoryRoot.appendingPathComponent("pipelines")
+        let missing = folder.appendingPathComponent("missing")
+        // vimo-decode checks in its option validation that the dataset folder exists; an empty one gets past it.
+        try FileManager.default.createDirectory(at: missing.appendingPathComponent("dataset"), withIntermediateDirectories: true)
+        var checked = Set<[String]>()
+        for name in try FileManager.default.contentsOfDirectory(atPath: pipelines.path).filter({ $0.hasSuffix(".yaml") }).sorted() {
+            let definition = try PipelineDefinition.load(pipelines.appendingPathComponent(name))
+            for stage in definition.stages {
+                var inputs: [String: String] = [:]
+                for binding in stage.inputs { inputs[binding.option] = missing.appendingPathComponent(binding.option).path }
+                let kind = StageCatalog.kind(of: stage)
+                let arguments = Planner.arguments(stage, kind: kind, inputs: inputs, upstream: [:],
+                                                  output: folder.appendingPathComponent("out-\(stage.name)"), fingerprint: "sha256:0")
+                    + (kind == .items ? ["--summary", folder.appendingPathComponent("summary.json").path] : [])
+                guard checked.insert([stage.command[0]] + arguments).inserted else { continue }  // shared by the ablations
+                let result = try TestSupport.run(TestSupport.product(stage.command[0]), arguments)
+                XCTAssertEqual(result.status, 2, "\(name): \(stage.name): \(stage.command.joined(separator: " ")) \(arguments.joined(separator: " "))\n\(result.stderr)")
+            }
+        }
+        XCTAssertEqual(checked.count, 19, "the demo's 8 stages, Animal Kingdom's 8 (eval is the same command line as the demo's), and each ablation's own tfam-train")
+    }
+}
