@@ -102,6 +102,8 @@ public struct RunRecord: Codable, Sendable {
     public var seconds: Double
     /// Whether every stage completed.
     public var succeeded: Bool
+    /// Whether the run was stopped by `interrupt()` (SIGINT, SIGTERM).
+    public var interrupted: Bool
     /// One entry per stage.
     public var stages: [StageResult]
     /// The folder holding record.json, logs/ and summaries/.
@@ -121,6 +123,16 @@ public final class Runner: @unchecked Sendable {
     private enum State { case pending, running, done(StagePlan), failed, skipped, wouldRun(StagePlan) }
     private var states: [String: State] = [:]
     private var results: [String: StageResult] = [:]
+    /// Stage processes running now (pid), for `interrupt()`.
+    private var children: Set<Int32> = []
+    /// Set by `interrupt()`: start nothing more.
+    private var interrupted = false
+
+    /// Whether `interrupt()` was called.
+    public var isInterrupted: Bool {
+        condition.lock(); defer { condition.unlock() }
+        return interrupted
+    }
 
     /// A runner for one invocation; `events` receives its progress (from several threads).
     public init(planner: Planner, options: RunOptions, events: @escaping @Sendable (RunEvent) -> Void) {
@@ -150,6 +162,17 @@ public final class Runner: @unchecked Sendable {
         var result: Set<String> = [name]
         for stage in pipeline.stages where stage.dependencies.contains(where: result.contains) { result.insert(stage.name) }
         return result
+    }
+
+    /// Stops the run: no further stage starts, running stage processes get SIGTERM (what they
+    /// committed stays), and `run()` returns the record of what happened. Safe from any thread.
+    public func interrupt() {
+        condition.lock()
+        interrupted = true
+        let running = children
+        condition.broadcast()
+        condition.unlock()
+        for pid in running { kill(pid, SIGTERM) }
     }
 
     /// Runs the pipeline; returns the run record (also written under `<cache>/runs/`).
@@ -185,7 +208,7 @@ public final class Runner: @unchecked Sendable {
                                host: ProcessInfo.processInfo.hostName, pid: getpid(), startedAt: Clock.stamp(start),
                                finishedAt: Clock.stamp(), seconds: Date().timeIntervalSince(start),
                                succeeded: ordered.allSatisfy { $0.action != .failed && $0.action != .notRun },
-                               stages: ordered, folder: folder.path)
+                               interrupted: isInterrupted, stages: ordered, folder: folder.path)
         if !options.dryRun {
             try AtomicFile.write(try JSONEncoder.snakeCasePretty.encode(record), to: folder.appendingPathComponent("record.json"))
             try rememberPipeline()
@@ -200,6 +223,12 @@ public final class Runner: @unchecked Sendable {
     /// changed. Called with `condition` locked; planning happens unlocked.
     private func advance(_ name: String, forced: Bool, runFolder: URL) -> Bool {
         let stage = pipeline[stage: name]!
+        if interrupted {
+            states[name] = .skipped
+            results[name] = StageResult(stage: name, action: .notRun, reasons: ["interrupted"])
+            events(.notRun(stage: name, reason: "interrupted"))
+            return true
+        }
         var upstream: [String: StagePlan] = [:]
         for dependency in stage.dependencies {
             switch states[dependency]! {
@@ -249,6 +278,15 @@ public final class Runner: @unchecked Sendable {
         return true
     }
 
+    /// Remembers or forgets a running stage process; one that starts after an interrupt is stopped at once.
+    private func track(_ pid: Int32, running: Bool) {
+        condition.lock()
+        if running { children.insert(pid) } else { children.remove(pid) }
+        let stop = running && interrupted
+        condition.unlock()
+        if stop { kill(pid, SIGTERM) }
+    }
+
     /// Marks a stage that could not be planned (a missing input, an unknown executable) as failed.
     /// Called with `condition` locked.
     private func cannotPlan(_ name: String, _ error: Error) {
@@ -271,7 +309,7 @@ public final class Runner: @unchecked Sendable {
         let lock: StageLock
         do {
             lock = try StageLock.acquire(directory: directory, holder: StageLock.holderLine(command: options.command),
-                                         timeout: options.lockTimeout) { [events] holder in
+                                         timeout: options.lockTimeout, cancelled: { [self] in isInterrupted }) { [events] holder in
                 events(.waitingForLock(stage: name, holder: holder))
             }
         } catch {
@@ -408,7 +446,7 @@ public final class Runner: @unchecked Sendable {
         let count = plan.kind == .items ? max(1, plan.processes) : 1
         let logs = runFolder.appendingPathComponent("logs"), summaries = runFolder.appendingPathComponent("summaries")
         try? FileManager.default.createDirectory(at: summaries, withIntermediateDirectories: true)
-        final class Outcome: @unchecked Sendable { var exit: StageProcess.Exit?; var problem: String? }
+        final class Outcome: @unchecked Sendable { var exit: StageProcess.Exit?; var problem: String?; var pid: Int32? }
         let outcomes = (0..<count).map { _ in Outcome() }
         let group = DispatchGroup()
         var files: [(log: URL, summary: URL)] = []
@@ -427,8 +465,13 @@ public final class Runner: @unchecked Sendable {
                 defer { group.leave() }
                 do {
                     outcome.exit = try StageProcess.run(executable: plan.executable, arguments: arguments, lock: lock, log: log,
-                                                        onStart: { pid in events(.started(plan, pid: pid, log: log)) },
+                                                        onStart: { pid in
+                                                            outcome.pid = pid
+                                                            self.track(pid, running: true)
+                                                            events(.started(plan, pid: pid, log: log))
+                                                        },
                                                         onLine: { line in events(.output(stage: label, line: line)) })
+                    if let pid = outcome.pid { self.track(pid, running: false) }
                 } catch {
                     outcome.problem = "cannot start \(plan.executable.path): \(error.localizedDescription)"
                 }

@@ -11,6 +11,7 @@ public enum RunnerError: Error, LocalizedError, Equatable {
     case unusableCache(path: String, reason: String)
     case pipelineNotFound(String, searched: [String])
     case invalidStage(String, reason: String)
+    case interrupted(stage: String)
 
     /// One line naming what failed and what to do.
     public var errorDescription: String? {
@@ -29,6 +30,8 @@ public enum RunnerError: Error, LocalizedError, Equatable {
             return "\(path): cannot lock (\(reason))"
         case .unusableCache(let path, let reason):
             return "cache \(path): \(reason)"
+        case .interrupted(let stage):
+            return "stage \(stage): interrupted before it started"
         case .invalidStage(let stage, let reason):
             return "stage \(stage): \(reason)"
         case .pipelineNotFound(let name, let searched):

@@ -29,9 +29,10 @@ public final class StageLock {
     }
 
     /// Takes the lock on `directory` (created if missing), waiting up to `timeout` seconds (nil:
-    /// forever, 0: not at all); `waiting` is called once with the holder's line when it must wait.
+    /// forever, 0: not at all) or until `cancelled()`; `waiting` is called once with the holder's
+    /// line when it must wait.
     public static func acquire(directory: URL, holder: String, timeout: TimeInterval?,
-                               waiting: (String) -> Void) throws -> StageLock {
+                               cancelled: () -> Bool = { false }, waiting: (String) -> Void) throws -> StageLock {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appendingPathComponent(".lock").path
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
@@ -49,6 +50,10 @@ public final class StageLock {
                 close(fd)
                 throw RunnerError.lockTimeout(stage: directory.deletingLastPathComponent().lastPathComponent,
                                               directory: directory.path, holder: current)
+            }
+            if cancelled() {
+                close(fd)
+                throw RunnerError.interrupted(stage: directory.deletingLastPathComponent().lastPathComponent)
             }
             if !announced { waiting(current); announced = true }
             usleep(100_000)

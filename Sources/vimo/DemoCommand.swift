@@ -32,7 +32,7 @@ struct Demo: ParsableCommand {
         runOptions.jobs = jobs
         runOptions.command = (["vimo"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
         let record = try RunReporter(console: console, planner: planner).run(runOptions)
-        guard record.succeeded else { throw ExitCode(1) }
+        guard record.succeeded else { throw ExitCode(record.interrupted ? 130 : 1) }
         let preview = preview(record, dataset: URL(fileURLWithPath: dataset.description))
         report(record, preview: preview, console: console)
     }

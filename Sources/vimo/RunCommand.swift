@@ -46,6 +46,7 @@ struct Run: ParsableCommand {
         runOptions.lockTimeout = lockTimeout
         runOptions.command = (["vimo"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
         let record = try RunReporter(console: console, planner: planner).run(runOptions)
+        if record.interrupted { throw ExitCode(130) }
         if !record.succeeded {
             if record.stages.contains(where: { $0.reasons.contains { $0.contains("gave up waiting") } }) { throw ExitCode(3) }
             throw ExitCode(1)
@@ -85,6 +86,11 @@ struct RunReporter {
                 console.line("  " + Console.pad(stage, width) + "not run: " + reason)
             }
         }
+        Interrupts.install { [console, runner] signal in
+            console.note("\(signal == SIGINT ? "interrupted" : "terminated"): stopping the running stages "
+                         + "(what they committed is kept; run again to finish; a second signal exits at once)")
+            runner.interrupt()
+        }
         let record: RunRecord
         do {
             record = try runner.run()
@@ -96,7 +102,7 @@ struct RunReporter {
             let ran = record.stages.filter { $0.action == .ran }.count
             let failed = record.stages.filter { $0.action == .failed }
             console.line(String(format: "%@: %d stage(s) ran, %d up to date, %d failed, %.1f s. Record: %@",
-                                record.succeeded ? "done" : "FAILED", ran,
+                                record.succeeded ? "done" : record.interrupted ? "INTERRUPTED" : "FAILED", ran,
                                 record.stages.filter { $0.action == .upToDate }.count, failed.count, record.seconds,
                                 Console.short(URL(fileURLWithPath: record.folder).appendingPathComponent("record.json"))))
             for stage in failed {

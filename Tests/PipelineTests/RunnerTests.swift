@@ -161,6 +161,33 @@ final class RunnerTests: XCTestCase {
         try assertStillThere(committedBefore)
     }
 
+    func testAnInterruptStopsTheStagesRecordsTheRunAndExits130() throws {
+        let fixture = try PipelineFixture(name: "vimo-interrupt")
+        let runner = try fixture.startRun("first")
+        var stage: Int32?
+        for _ in 0..<400 where stage == nil {
+            stage = children(of: runner.processIdentifier).first { pid in
+                ((try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? "").split(separator: "\0").contains("--out")
+            }
+            if stage == nil { Thread.sleep(forTimeInterval: 0.02) }
+        }
+        let victim = try XCTUnwrap(stage, fixture.output("first"))
+        kill(runner.processIdentifier, SIGINT)
+        runner.waitUntilExit()
+        XCTAssertEqual(runner.terminationStatus, 130, fixture.output("first"))
+        XCTAssertTrue(fixture.output("first").contains("interrupted: stopping the running stages"), fixture.output("first"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "/proc/\(victim)/cmdline"), "the stage process was stopped, not orphaned")
+        let record = try fixture.lastRecord()
+        XCTAssertEqual(record["interrupted"] as? Bool, true)
+        let actions = try fixture.actions()
+        XCTAssertTrue(actions.values.contains("not run"), "\(actions)")
+
+        XCTAssertEqual(try fixture.vimo(["run"]).status, 0)
+        for name in PipelineFixture.itemStages {
+            XCTAssertEqual(try PipelineFixture.itemOccurrences(fixture.folders(name)[0]).count, PipelineFixture.clips, name)
+        }
+    }
+
     func testTwoRunnersOnOneCacheSerialiseOnTheStageLocks() throws {
         let fixture = try PipelineFixture(name: "vimo-two-runners")
         let first = try fixture.startRun("a")
