@@ -27,12 +27,6 @@ public final class DigestCache: @unchecked Sendable {
         }
     }
 
-    /// How many files the cache remembers.
-    public var count: Int {
-        lock.lock(); defer { lock.unlock() }
-        return entries.count
-    }
-
     private static func parse(_ data: Data) -> [String: Entry] {
         var entries: [String: Entry] = [:]
         for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
