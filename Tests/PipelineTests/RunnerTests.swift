@@ -138,16 +138,7 @@ final class RunnerTests: XCTestCase {
         let second = try killedStage.startRun("first")
         let stageDelay = 0.3 + generator.unit() * 5
         Thread.sleep(forTimeInterval: stageDelay)
-        var victim: Int32?
-        for _ in 0..<200 {
-            // A stage process (it has --out), not a `--version` probe of the planner.
-            victim = children(of: second.processIdentifier).first { pid in
-                let arguments = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""
-                return arguments.split(separator: "\0").contains("--out")
-            }
-            if victim != nil { break }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
+        let victim = stageProcess(of: second.processIdentifier)
         if let victim { kill(victim, SIGKILL) }
         second.waitUntilExit()
         if victim != nil && second.terminationStatus != 0 {
@@ -164,14 +155,7 @@ final class RunnerTests: XCTestCase {
     func testAnInterruptStopsTheStagesRecordsTheRunAndExits130() throws {
         let fixture = try PipelineFixture(name: "vimo-interrupt")
         let runner = try fixture.startRun("first")
-        var stage: Int32?
-        for _ in 0..<400 where stage == nil {
-            stage = children(of: runner.processIdentifier).first { pid in
-                ((try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? "").split(separator: "\0").contains("--out")
-            }
-            if stage == nil { Thread.sleep(forTimeInterval: 0.02) }
-        }
-        let victim = try XCTUnwrap(stage, fixture.output("first"))
+        let victim = try XCTUnwrap(stageProcess(of: runner.processIdentifier), fixture.output("first"))
         kill(runner.processIdentifier, SIGINT)
         runner.waitUntilExit()
         XCTAssertEqual(runner.terminationStatus, 130, fixture.output("first"))
@@ -278,6 +262,19 @@ final class RunnerTests: XCTestCase {
             XCTAssertEqual("\(attributes[.systemFileNumber] ?? 0) \(attributes[.modificationDate] ?? 0)", identity,
                            "\(path) was committed before the rerun and must not be rewritten")
         }
+    }
+
+    /// The first stage process the runner `pid` starts within 10 s: a child with `--out` on its
+    /// command line (not a `--version` probe of the planner); nil if none appears.
+    private func stageProcess(of pid: Int32) -> Int32? {
+        for _ in 0..<500 {
+            let found = children(of: pid).first { child in
+                ((try? String(contentsOfFile: "/proc/\(child)/cmdline", encoding: .utf8)) ?? "").split(separator: "\0").contains("--out")
+            }
+            if let found { return found }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        return nil
     }
 
     private func children(of pid: Int32) -> [Int32] {
