@@ -58,10 +58,15 @@ final class RunnerTests: XCTestCase {
         try restore()
         result = try fixture.vimo(["status"])
         XCTAssertTrue(String(decoding: result.stdout, as: UTF8.self).contains("2 new"), String(decoding: result.stdout, as: UTF8.self))
+        XCTAssertEqual(try fixture.vimo(["run", "--stage", "decode"]).status, 0)
+        XCTAssertEqual(try fixture.processed()["decode"], 2, "decode computed only the new videos")
+        let afterDecode = String(decoding: try fixture.vimo(["status"]).stdout, as: UTF8.self)
+        XCTAssertTrue(afterDecode.contains("flow          stale: upstream decode changed: 2 item(s) to compute"), afterDecode)
         result = try fixture.vimo(["run"])
         XCTAssertEqual(result.status, 0, result.stderr)
         let processed = try fixture.processed()
-        for stage in PipelineFixture.itemStages where stage != "moclip" {
+        XCTAssertEqual(try fixture.actions()["decode"], "up to date")
+        for stage in ["flow", "clip"] {
             XCTAssertEqual(processed[stage], 2, "\(stage) computed only the new videos")
         }
         XCTAssertEqual(try fixture.actions()["moclip-train"], "ran", "a trainer depends on the whole item set")
