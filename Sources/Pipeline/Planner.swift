@@ -6,7 +6,7 @@ import Store
 /// whether it is up to date. Called stage by stage in dependency order; a stage is planned with
 /// the plans of its upstream stages (re-planned after they run).
 public struct Planner: Sendable {
-    /// The pipeline name.
+    /// The pipeline being planned.
     public let pipeline: PipelineDefinition
     /// The cache and executables.
     public let workspace: Workspace

@@ -334,8 +334,7 @@ public final class Runner: @unchecked Sendable {
         }
 
         let started = Date()
-        let launch: (exit: StageProcess.Exit?, problem: String?, logs: [String], counts: SummaryCounts)
-        launch = launchProcesses(current, lock: lock, runFolder: runFolder)
+        let launch = launchProcesses(current, lock: lock, runFolder: runFolder)
         let finished = Date()
         result.seconds = finished.timeIntervalSince(started)
         result.log = launch.logs.first
