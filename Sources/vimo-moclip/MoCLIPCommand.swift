@@ -48,6 +48,8 @@ struct Train: ParsableCommand {
     @Option(name: .long, help: "Fraction of the training videos held out for validation.") var validationFraction: Double = 0.1
     @Option(name: .long, help: "cpu, cuda or cuda:N.") var device: String = "cpu"
     @Option(name: .long, help: "Stop after this epoch (a time-limited job); running again continues.") var stopAfter: Int?
+    @Flag(name: .long, help: "Hold the teacher's embeddings as float16 in memory (half the memory; the loss is computed in float32).")
+    var half = false
 
     mutating func validate() throws {
         guard CLIPVision.Config.named(model) != nil else { throw ValidationError("--model must be vit-b32, vit-b16, vit-l14 or tiny") }

@@ -71,7 +71,8 @@ final class StudentTrainer {
                                validationSegments: validation.count,
                                settings: ["flow": options.flow, "clip": options.clip, "teacher": teacherDigest,
                                           "segment": "\(options.segment)", "batch": "\(options.batch)", "lr": "\(options.lr)",
-                                          "epochs": "\(options.epochs)", "seed": "\(options.seed)", "pos_weight": "\(options.posWeight)", "labels": options.labels ?? "shards"])
+                                          "epochs": "\(options.epochs)", "seed": "\(options.seed)", "pos_weight": "\(options.posWeight)", "labels": options.labels ?? "shards"]
+                                   .merging(options.half ? ["half": "true"] : [:]) { a, _ in a })
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         if let data = try? Data(contentsOf: out.appendingPathComponent("last.json")),
            let previous = try? JSONDecoder().decode(StudentInfo.self, from: data), previous.settings == info.settings {
@@ -92,7 +93,7 @@ final class StudentTrainer {
                 let images = try FlowImages.tensor(flow: reader.readFlow(rows: s.rows), count: s.rows.count, height: h, width: w,
                                                    device: device)
                 let z = try student.embed(images).unsqueezed(0)
-                let target = try teacherEmbeddings[s.item]!.indexSelect(0, Tensor(s.teacherRows)).to(device).unsqueezed(0)
+                let target = try teacherEmbeddings[s.item]!.indexSelect(0, Tensor(s.teacherRows)).to(device, dtype: .float32).unsqueezed(0)
                 let labels = try Tensor(s.labels.map(Float.init), shape: [1, classes]).to(device)
                 let (l, c) = try student.loss(z: z, teacher: target, labels: labels, posWeight: posWeight)
                 total = try total.map { try $0 + l } ?? l
@@ -159,7 +160,6 @@ final class StudentTrainer {
             }
             let clipFrames = try clipReader.frameIndex(rows: c.rows)
             let position = Dictionary(clipFrames.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-            teacher[item] = try Tensor(clipReader.readEmbeddings(rows: c.rows), shape: [c.rows.count, dim])
             let flowFrames = try flowReader.frameIndex(rows: f.rows)
             let labels: [UInt8]
             if let annotated {
@@ -168,6 +168,9 @@ final class StudentTrainer {
             } else {
                 labels = try flowReader.labels(item: f.position)
             }
+            // Only the training videos' embeddings are held (float16 with --half).
+            let embeddings = try Tensor(clipReader.readEmbeddings(rows: c.rows), shape: [c.rows.count, dim])
+            teacher[item] = options.half ? try embeddings.to(.float16) : embeddings
             var run: [(row: Int, teacher: Int)] = []
             func flush() {
                 guard let firstRow = run.first?.row else { return }

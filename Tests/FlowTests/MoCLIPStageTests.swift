@@ -36,6 +36,13 @@ final class MoCLIPStageTests: XCTestCase {
         XCTAssertLessThan(value(epochs.last!, "train loss"), value(epochs.first!, "train loss"), "training loss falls:\n\(log)")
         XCTAssertGreaterThan(value(epochs.last!, "val cosine"), value(epochs.first!, "val cosine"), "distillation cosine rises:\n\(log)")
 
+        // --half holds the teacher's embeddings as float16: the same training up to their rounding.
+        let halfLog = try run("vimo-moclip", common + ["--out", root.appendingPathComponent("half").path, "--half"]).stderr
+        let halfEpochs = halfLog.split(separator: "\n").filter { $0.hasPrefix("epoch ") }
+        XCTAssertEqual(halfEpochs.count, 4, halfLog)
+        let (full, halved) = (value(epochs.last!, "train loss"), value(halfEpochs.last!, "train loss"))
+        XCTAssertEqual(halved, full, accuracy: 0.01 * full, "float16 targets change the loss by their rounding only")
+
         // Labels from the dataset's annotations instead of the shards: the same training data here.
         let annotated = root.appendingPathComponent("annotated")
         _ = try run("vimo-moclip", common + ["--out", annotated.path, "--labels", dataset.path, "--epochs", "1"])
