@@ -10,7 +10,8 @@ struct Run: ParsableCommand {
         after --lock-timeout) and then finds the stage done. A failed stage stops the stages that need it; the \
         others go on. Every run leaves a record (params, fingerprints, timings, item counts, failures, logs) in \
         <cache>/runs/. Exit status: 0 every stage complete; 1 a stage failed or was not run; 2 the pipeline or \
-        an input is unusable; 3 a lock was not taken in time.
+        an input is unusable; 3 a lock was not taken in time; 130 interrupted (Ctrl-C or SIGTERM stop the \
+        running stages and record the run; a second signal exits at once).
         """)
 
     @OptionGroup var options: PipelineOptions
