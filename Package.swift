@@ -64,7 +64,7 @@ let package = Package(
         .target(name: "Media", dependencies: ["CFFmpeg"]),
         .target(name: "Store", dependencies: ["CHDF5"]),
         .target(name: "Datasets", dependencies: ["Media", "Core"]),
-        .target(name: "Torch", dependencies: ["CTorch"]),
+        .target(name: "Torch", dependencies: ["CTorch", "Core"]),
         .target(name: "Models", dependencies: ["Torch", "Core"]),
         .target(name: "Vision", dependencies: ["CVision"]),
         .target(name: "Metrics"),

@@ -26,6 +26,13 @@ public enum FileDigest {
         "sha256:" + hex(SHA256.hash(data: data))
     }
 
+    /// The source digest of an item computed from an upstream stage's item: the upstream stage's
+    /// fingerprint and that item's own source, so a change to either makes the item stale. Item
+    /// stages write it, the runner checks it.
+    public static func downstreamSource(upstreamFingerprint: String, upstreamSource: String) -> String {
+        sha256(of: Data("\(upstreamFingerprint)\n\(upstreamSource)".utf8))
+    }
+
     static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
         digest.map { String(format: "%02x", $0) }.joined()
     }

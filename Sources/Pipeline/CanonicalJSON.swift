@@ -1,3 +1,4 @@
+import Core
 import Foundation
 
 /// A JSON value written one way only (keys sorted, no spaces, numbers in Swift's shortest form),
@@ -7,14 +8,14 @@ indirect enum CanonicalJSON: Equatable, Sendable {
 
     var text: String {
         switch self {
-        case .string(let s): return Self.quote(s)
+        case .string(let s): return JSONText.quoted(s)
         case .int(let i): return String(i)
-        case .double(let d): return d.isFinite ? "\(d)" : Self.quote("\(d)")
+        case .double(let d): return d.isFinite ? "\(d)" : JSONText.quoted("\(d)")
         case .bool(let b): return b ? "true" : "false"
         case .null: return "null"
         case .array(let values): return "[" + values.map(\.text).joined(separator: ",") + "]"
         case .object(let members):
-            return "{" + members.keys.sorted().map { Self.quote($0) + ":" + members[$0]!.text }.joined(separator: ",") + "}"
+            return "{" + members.keys.sorted().map { JSONText.quoted($0) + ":" + members[$0]!.text }.joined(separator: ",") + "}"
         }
     }
 
@@ -28,21 +29,5 @@ indirect enum CanonicalJSON: Equatable, Sendable {
         case .bool(let b): self = .bool(b)
         case .list(let values): self = .array(values.map(CanonicalJSON.init))
         }
-    }
-
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case let c where c.value < 0x20: out += String(format: "\\u%04x", c.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 
 /// A pipeline's stage graph as text or Graphviz DOT.
@@ -22,27 +23,27 @@ public enum PipelineGraph {
 
     /// `digraph` with a box per stage, a note per external input, an edge per dependency labelled with the option.
     public static func dot(_ pipeline: PipelineDefinition) -> String {
-        var lines = ["digraph \(CanonicalJSON.quote(pipeline.name)) {", "  rankdir=LR;", "  node [shape=box, fontname=\"Helvetica\"];"]
+        var lines = ["digraph \(JSONText.quoted(pipeline.name)) {", "  rankdir=LR;", "  node [shape=box, fontname=\"Helvetica\"];"]
         var externals: [String: String] = [:]
         for stage in pipeline.stages {
             let label = "\(stage.name)\\n\(stage.command.joined(separator: " "))"
-            lines.append("  \(CanonicalJSON.quote(stage.name)) [label=\"\(label)\"\(StageCatalog.kind(of: stage) == .items ? ", style=rounded" : "")];")
+            lines.append("  \(JSONText.quoted(stage.name)) [label=\"\(label)\"\(StageCatalog.kind(of: stage) == .items ? ", style=rounded" : "")];")
             for input in stage.inputs {
                 switch input.source {
                 case .stage(let name, _):
-                    lines.append("  \(CanonicalJSON.quote(name)) -> \(CanonicalJSON.quote(stage.name)) [label=\(CanonicalJSON.quote(input.option))];")
+                    lines.append("  \(JSONText.quoted(name)) -> \(JSONText.quoted(stage.name)) [label=\(JSONText.quoted(input.option))];")
                 case .path(let path, _):
                     let id = externals[path] ?? "input\(externals.count)"
                     if externals[path] == nil {
                         externals[path] = id
-                        lines.append("  \(id) [shape=note, label=\(CanonicalJSON.quote(path))];")
+                        lines.append("  \(id) [shape=note, label=\(JSONText.quoted(path))];")
                     }
-                    lines.append("  \(id) -> \(CanonicalJSON.quote(stage.name)) [label=\(CanonicalJSON.quote(input.option))];")
+                    lines.append("  \(id) -> \(JSONText.quoted(stage.name)) [label=\(JSONText.quoted(input.option))];")
                 }
             }
             for param in stage.params {
                 for name in param.value.stageReferences {
-                    lines.append("  \(CanonicalJSON.quote(name)) -> \(CanonicalJSON.quote(stage.name)) [label=\(CanonicalJSON.quote(param.key))];")
+                    lines.append("  \(JSONText.quoted(name)) -> \(JSONText.quoted(stage.name)) [label=\(JSONText.quoted(param.key))];")
                 }
             }
         }

@@ -173,7 +173,7 @@ public struct Planner: Sendable {
             return "items changed"
         }
         let missing = theirs.items.filter { id in
-            mine[id]?.source != FileDigest.sha256(of: Data("\(fingerprint)\n\(theirs[id]!.source)".utf8))
+            mine[id]?.source != FileDigest.downstreamSource(upstreamFingerprint: fingerprint, upstreamSource: theirs[id]!.source)
         }.count
         return missing == 0 ? "items changed" : "\(missing) item(s) to compute"
     }

@@ -61,7 +61,7 @@ public struct ItemStage {
         let mine = index.items.filter { shard.contains($0) }
         let todo = mine.compactMap { id -> (String, ShardIndex.Entry, String)? in
             let entry = index[id]!
-            let source = FileDigest.sha256(of: Data("\(upstreamFingerprint)\n\(entry.source)".utf8))
+            let source = FileDigest.downstreamSource(upstreamFingerprint: upstreamFingerprint, upstreamSource: entry.source)
             return done.contains(item: id, source: source) ? nil : (id, entry, source)
         }
         let sink = ShardSink(directory: output, worker: shard.count == 1 ? "w0" : "s\(shard.index)of\(shard.count)w0",

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Core
 import Foundation
 import Pipeline
 
@@ -28,7 +29,7 @@ struct PipelineOptions: ParsableArguments {
         let url = try file()
         let base = try PipelineDefinition.load(url)
         guard !overrides.isEmpty else { return base }
-        var text = "extends: \(CanonicalYAML.quote(url.lastPathComponent))\nvars:\n"
+        var text = "extends: \(JSONText.quoted(url.lastPathComponent))\nvars:\n"
         for assignment in overrides {
             guard let equals = assignment.firstIndex(of: "="), equals != assignment.startIndex else {
                 throw PipelineError(location: nil, key: url.path, message: "--set takes name=value, not '\(assignment)'")
@@ -48,10 +49,11 @@ struct PipelineOptions: ParsableArguments {
         return definition
     }
 
-    /// Loads the pipeline and opens the cache; prints the problem and exits 2 when either is unusable.
-    func open(console: Console) throws -> Planner {
+    /// Loads the pipeline (unless given) and opens the cache; prints the problem and exits 2 when
+    /// either is unusable.
+    func open(console: Console, definition loaded: PipelineDefinition? = nil) throws -> Planner {
         do {
-            let definition = try load()
+            let definition = try loaded ?? load()
             let workspace = try Workspace(cache: Workspace.defaultCache(option: cache), searchPath: Console.siblingFolders)
             return Planner(pipeline: definition, workspace: workspace)
         } catch {
@@ -101,16 +103,13 @@ final class Console: @unchecked Sendable {
     }
 }
 
-/// Writing a `--set` value into YAML: numbers and booleans as they are, anything else quoted.
+/// Writing a `--set` value into YAML: numbers and booleans as they are, anything else as a
+/// double-quoted string (JSON's escapes are YAML's).
 enum CanonicalYAML {
     static func scalar(_ value: String) -> String {
         if Int(value) != nil || (Double(value) != nil && !value.lowercased().contains("n")) || ["true", "false"].contains(value) {
             return value
         }
-        return quote(value)
-    }
-
-    static func quote(_ value: String) -> String {
-        "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        return JSONText.quoted(value)
     }
 }

@@ -27,7 +27,7 @@ struct Demo: ParsableCommand {
             throw ExitCode(2)
         }
         try makeDataset(at: dataset.description, console: console)
-        let planner = try options.open(console: console)
+        let planner = try options.open(console: console, definition: definition)
         var runOptions = RunOptions()
         runOptions.jobs = jobs
         runOptions.command = (["vimo"] + CommandLine.arguments.dropFirst()).joined(separator: " ")

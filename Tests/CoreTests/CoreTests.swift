@@ -87,3 +87,12 @@ final class ProgressLineTests: XCTestCase {
         XCTAssertEqual(ProgressLine.duration(125), "2m05s")
     }
 }
+
+final class JSONTextTests: XCTestCase {
+    func testQuotedEscapesLikeJSONAndParsesBack() throws {
+        let text = "a\"b\\c\nd\te\u{1}é"
+        XCTAssertEqual(JSONText.quoted(text), #""a\"b\\c\nd\te\u0001é""#)
+        let parsed = try JSONSerialization.jsonObject(with: Data(JSONText.quoted(text).utf8), options: .fragmentsAllowed) as? String
+        XCTAssertEqual(parsed, text, "Foundation's JSON parser reads it back")
+    }
+}

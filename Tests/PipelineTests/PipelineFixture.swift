@@ -75,7 +75,7 @@ struct PipelineFixture {
         process.executableURL = URL(fileURLWithPath: TestSupport.product("vimo"))
         process.arguments = ["run", pipeline.path, "--cache", cache.path] + extra
         let log = root.appendingPathComponent(name + ".out")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle
         process.standardError = handle
@@ -88,15 +88,14 @@ struct PipelineFixture {
     }
 
     /// The newest run record.
-    func lastRecord() throws -> [String: Any] {
+    func lastRecord() throws -> [String: Any] { try Self.newestRecord(cache: cache) }
+
+    /// The newest run record in `cache` (the run folders' names start with the time, to the millisecond).
+    static func newestRecord(cache: URL) throws -> [String: Any] {
         let runs = cache.appendingPathComponent("runs")
-        let newest = try FileManager.default.contentsOfDirectory(atPath: runs.path).sorted {
-            let a = try? FileManager.default.attributesOfItem(atPath: runs.appendingPathComponent($0).path)[.modificationDate] as? Date
-            let b = try? FileManager.default.attributesOfItem(atPath: runs.appendingPathComponent($1).path)[.modificationDate] as? Date
-            return (a ?? .distantPast) < (b ?? .distantPast)
-        }.last!
+        let newest = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: runs.path).sorted().last)
         let data = try Data(contentsOf: runs.appendingPathComponent(newest).appendingPathComponent("record.json"))
-        return try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        return try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
 
     /// Stage → what the newest run did with it (`ran`, `up to date`, …).

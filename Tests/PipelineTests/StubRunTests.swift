@@ -111,9 +111,6 @@ final class StubRunTests: XCTestCase {
     }
 
     private func lastRecord() throws -> [String: Any] {
-        let runs = folder.appendingPathComponent("cache/runs")
-        let newest = try FileManager.default.contentsOfDirectory(atPath: runs.path).sorted().last!
-        let data = try Data(contentsOf: runs.appendingPathComponent(newest).appendingPathComponent("record.json"))
-        return try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        try PipelineFixture.newestRecord(cache: folder.appendingPathComponent("cache"))
     }
 }

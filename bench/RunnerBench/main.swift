@@ -30,29 +30,34 @@ do {
         exit(0)
     }
     let fingerprint = take("--fingerprint") ?? "bench"
-    let summary = take("--summary")
+    let summary = take("--summary").map { URL(fileURLWithPath: $0) }
+    if let upstream = take("--upstream") {
+        // Like vimo-flow: the shared item-stage loop (skipping, source digests, summary).
+        let stage = ItemStage(stage: "bench", upstream: URL(fileURLWithPath: upstream), output: output, shard: .all,
+                              itemsPerShard: 64, compression: .none, rowUnit: "rows", inputs: ["upstream": upstream])
+        let (index, first) = try stage.openUpstream()
+        let bytes = row.withUnsafeBytes { Array($0) }
+        let result = try stage.run(upstream: index, upstreamFingerprint: first.metadata.fingerprint, params: "{}",
+                                   fingerprint: fingerprint, payload: .embeddings(dim: 4), labelCount: nil,
+                                   terminal: terminal) { _, _ in ItemStage.Output(rows: bytes, frameIndex: [0]) }
+        if let summary { try result.write(to: summary) }
+        exit(0)
+    }
+    // Like vimo-decode: one item per video file, its source the file's digest.
+    guard let dataset = take("--dataset") else { terminal.error("--dataset, --upstream or --train is required"); exit(64) }
     let start = Date()
     let metadata = ShardMetadata(stage: "bench", fingerprint: fingerprint, params: "{}", schema: Store.schemaVersion)
     try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
     let done = try ShardIndex.build(directory: output)
     var todo: [(String, String)] = []
-    if let dataset = take("--dataset") {
-        let videos = URL(fileURLWithPath: dataset).appendingPathComponent("video")
-        let cache = DigestCache(file: output.appendingPathComponent(".digests.tsv"))
-        for name in try FileManager.default.contentsOfDirectory(atPath: videos.path).sorted() where name.hasSuffix(".mp4") {
-            let source = try cache.digest(of: videos.appendingPathComponent(name))
-            let id = String(name.dropLast(4))
-            if !done.contains(item: id, source: source) { todo.append((id, source)) }
-        }
-        try cache.save()
-    } else if let upstream = take("--upstream") {
-        let index = try ShardIndex.build(directory: URL(fileURLWithPath: upstream))
-        let upstreamFingerprint = index.shards.first.flatMap { index.metadata(of: $0)?.fingerprint } ?? ""
-        for id in index.items {
-            let source = FileDigest.sha256(of: Data("\(upstreamFingerprint)\n\(index[id]!.source)".utf8))
-            if !done.contains(item: id, source: source) { todo.append((id, source)) }
-        }
+    let videos = URL(fileURLWithPath: dataset).appendingPathComponent("video")
+    let cache = DigestCache(file: output.appendingPathComponent(".digests.tsv"))
+    for name in try FileManager.default.contentsOfDirectory(atPath: videos.path).sorted() where name.hasSuffix(".mp4") {
+        let source = try cache.digest(of: videos.appendingPathComponent(name))
+        let id = String(name.dropLast(4))
+        if !done.contains(item: id, source: source) { todo.append((id, source)) }
     }
+    try cache.save()
     let sink = ShardSink(directory: output, worker: "w0", metadata: metadata, payload: .embeddings(dim: 4), labelCount: nil,
                          compression: .none, itemsPerShard: 64)
     for (id, source) in todo {
@@ -65,7 +70,7 @@ do {
                                   alreadyCached: done.count, processed: todo.count, failed: [], warnings: [], inputProblems: [],
                                   rows: todo.count, rowUnit: "rows", seconds: Date().timeIntervalSince(start),
                                   digestsComputed: 0, shardsWritten: sink.committed.map(\.lastPathComponent))
-        try result.write(to: URL(fileURLWithPath: summary))
+        try result.write(to: summary)
     }
 } catch {
     terminal.error(error.localizedDescription)

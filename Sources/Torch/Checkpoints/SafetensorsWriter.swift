@@ -1,3 +1,4 @@
+import Core
 import Foundation
 
 /// Writes safetensors files atomically: a temporary file in the same folder, fsync, then rename.
@@ -37,40 +38,20 @@ public enum SafetensorsWriter {
     static func headerBytes(_ sorted: [CheckpointTensor], metadata: [String: String]) -> Data {
         var fields: [String] = []
         if !metadata.isEmpty {
-            let pairs = metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }
+            let pairs = metadata.keys.sorted().map { "\(JSONText.quoted($0)):\(JSONText.quoted(metadata[$0]!))" }
             fields.append("\"__metadata__\":{\(pairs.joined(separator: ","))}")
         }
         var offset = 0
         for tensor in sorted {
             let shape = tensor.shape.map(String.init).joined(separator: ",")
             let end = offset + tensor.data.count
-            fields.append("\(jsonString(tensor.name)):{\"dtype\":\"\(tensor.dtype.safetensorsName)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
+            fields.append("\(JSONText.quoted(tensor.name)):{\"dtype\":\"\(tensor.dtype.safetensorsName)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
             offset = end
         }
         var json = Data(("{" + fields.joined(separator: ",") + "}").utf8)
         let padding = (8 - json.count % 8) % 8
         json.append(contentsOf: [UInt8](repeating: UInt8(ascii: " "), count: padding))
         return json
-    }
-
-    /// A JSON string literal.
-    static func jsonString(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default:
-                result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
     }
 }
 
