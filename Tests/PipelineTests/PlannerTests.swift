@@ -1,4 +1,5 @@
 @testable import Pipeline
+import Core
 import Foundation
 import TestSupport
 import XCTest
@@ -49,9 +50,9 @@ final class PlannerTests: XCTestCase {
         XCTAssertNotEqual(try plans(stub(params: "{x: 1.0, y: fast}"))["a"]!.fingerprint, base, "1 and 1.0 are different params")
         XCTAssertEqual(try plans(stub(params: "{x: 1, y: fast}"), cache: "other")["a"]!.fingerprint, base,
                        "the fingerprint does not depend on where the cache is")
-        let expected = Fingerprint.compute(stage: "a", version: "a-1",
-                                           params: #"{"inputs":{"dataset":{"dataset":"\#(folder.appendingPathComponent("dataset").path)"}},"params":{"x":1,"y":"fast"}}"#,
-                                           upstream: [])
+        // DESIGN §4 written out: SHA-256 over the stage name, code version and canonical params JSON (no upstream).
+        let params = #"{"inputs":{"dataset":{"dataset":"\#(folder.appendingPathComponent("dataset").path)"}},"params":{"x":1,"y":"fast"}}"#
+        let expected = FileDigest.sha256(of: Data("a\na-1\n\(params)\n".utf8))
         XCTAssertEqual(base, expected)
     }
 
