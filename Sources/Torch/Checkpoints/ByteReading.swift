@@ -1,23 +1,6 @@
 import Foundation
 
-extension Data {
-    /// The little-endian integer at `offset` bytes from the start of this (possibly sliced) data; the caller checks bounds.
-    func littleEndian<T: FixedWidthInteger>(_: T.Type, at offset: Int) -> T {
-        withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: T.self)) }
-    }
-
-    /// A zero-based copy of `count` bytes at `offset` from the start of this (possibly sliced) data.
-    func copyBytes(at offset: Int, count: Int) -> Data {
-        let base = startIndex + offset
-        return subdata(in: base ..< base + count)
-    }
-
-    /// A view (no copy) of `count` bytes at `offset` from the start of this (possibly sliced) data.
-    func view(at offset: Int, count: Int) -> Data {
-        let base = startIndex + offset
-        return self[base ..< base + count]
-    }
-}
+// Byte reading within Data (`littleEndian(_:at:)`, `view(at:count:)`, `copyBytes(at:count:)`) lives in Core.
 
 extension URL {
     /// The path used to name this file in errors.

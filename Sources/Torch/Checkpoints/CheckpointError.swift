@@ -1,3 +1,4 @@
+import Core
 import Foundation
 
 /// Why a checkpoint could not be read or written; every case names the file it is about.
@@ -66,6 +67,16 @@ public enum CheckpointError: Error, LocalizedError, Equatable {
             return "\(file): tensor '\(tensor)': \(reason)"
         case let .duplicateName(file, name):
             return "\(file): two tensors are named '\(name)'"
+        }
+    }
+
+    /// The same failure of the zip layer, as the checkpoint error that names it.
+    init(_ zip: ZipError) {
+        switch zip {
+        case let .truncated(file, detail): self = .truncated(file: file, detail: detail)
+        case let .malformed(file, reason): self = .badZip(file: file, reason: reason)
+        case let .unsupportedCompression(file, entry, method): self = .unsupportedCompression(file: file, entry: entry, method: method)
+        case let .corruptEntry(file, entry, reason): self = .corruptEntry(file: file, entry: entry, reason: reason)
         }
     }
 

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 
 /// Reads checkpoint files into named raw tensors, in pure Swift.

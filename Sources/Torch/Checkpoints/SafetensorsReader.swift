@@ -1,3 +1,4 @@
+import Core
 import Foundation
 
 /// Parses safetensors files held in memory-mapped data.

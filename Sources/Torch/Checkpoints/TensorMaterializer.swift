@@ -1,3 +1,4 @@
+import Core
 import Foundation
 
 /// Turns pickled tensor views (storage + offset + sizes + strides) into contiguous little-endian tensors.

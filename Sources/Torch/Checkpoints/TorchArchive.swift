@@ -1,3 +1,4 @@
+import Core
 import Foundation
 
 /// A PyTorch zip archive (`torch.save` ≥ 1.6 or `torch.jit.save`): the zip plus the folder its entries live in.
@@ -17,7 +18,8 @@ struct TorchArchive {
 
     /// Opens the archive held in `data` and finds its folder.
     init(data: Data, file: String) throws {
-        let zip = try ZipArchive(data: data, file: file)
+        let zip: ZipArchive
+        do { zip = try ZipArchive(data: data, file: file) } catch let error as ZipError { throw CheckpointError(error) }
         let pickles = zip.entries.map(\.name).filter { name in
             name == "data.pkl" || (name.hasSuffix("/data.pkl") && name.dropLast("/data.pkl".count).firstIndex(of: "/") == nil)
         }
@@ -30,7 +32,7 @@ struct TorchArchive {
         self.zip = zip
         self.prefix = String(pickle.dropLast("data.pkl".count))
         if let order = zip.entry(named: prefix + "byteorder") {
-            let text = String(decoding: try zip.contents(of: order, verify: true), as: UTF8.self)
+            let text = String(decoding: try TorchArchive.contents(of: order, in: zip, verify: true), as: UTF8.self)
             bigEndian = text.trimmingCharacters(in: .whitespacesAndNewlines) == "big"
         } else {
             bigEndian = false
@@ -47,7 +49,16 @@ struct TorchArchive {
         guard let entry = zip.entry(named: prefix + relativeName) else {
             throw CheckpointError.missingEntry(file: file, entry: prefix + relativeName)
         }
-        return try zip.contents(of: entry, verify: verify)
+        return try contents(of: entry, verify: verify)
+    }
+
+    /// The contents of one of the zip's entries, zip errors given as checkpoint errors.
+    func contents(of entry: ZipEntry, verify: Bool = false) throws -> Data {
+        try TorchArchive.contents(of: entry, in: zip, verify: verify)
+    }
+
+    private static func contents(of entry: ZipEntry, in zip: ZipArchive, verify: Bool) throws -> Data {
+        do { return try zip.contents(of: entry, verify: verify) } catch let error as ZipError { throw CheckpointError(error) }
     }
 
     /// Unpickles `data.pkl` with torch's globals and storages.

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 
 /// What a TorchScript class declaration says about its attributes.
@@ -30,7 +31,7 @@ enum ScriptClassDeclarations {
         for entry in archive.zip.entries where entry.name.hasPrefix(codeFolder) && entry.name.hasSuffix(".py") {
             // code/__torch__/torch/nn/modules/linear.py declares classes of module __torch__.torch.nn.modules.linear.
             let module = entry.name.dropFirst(codeFolder.count).dropLast(3).replacingOccurrences(of: "/", with: ".")
-            let source = String(decoding: try archive.zip.contents(of: entry, verify: true), as: UTF8.self)
+            let source = String(decoding: try archive.contents(of: entry, verify: true), as: UTF8.self)
             parse(source, module: module, into: &classes)
         }
         return classes

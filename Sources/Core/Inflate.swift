@@ -2,18 +2,18 @@ import Foundation
 
 /// A raw DEFLATE (RFC 1951) decoder.
 ///
-/// Foundation on Linux exposes no zlib, and `torch.jit.save` deflates the `code/` entries whose class
-/// declarations (`__parameters__`, `__buffers__`) say which tensor attributes belong in a `state_dict()`.
-/// Tensor storages are always stored uncompressed, so this decoder favours clarity over speed.
-enum Inflate {
+/// Foundation on Linux exposes no zlib. `torch.jit.save` deflates the `code/` entries whose class
+/// declarations (`__parameters__`, `__buffers__`) say which tensor attributes belong in a `state_dict()`,
+/// and `.xlsx` workbooks deflate every part. Tensor storages are always stored uncompressed.
+public enum Inflate {
     /// Why a deflate stream could not be decoded.
-    struct Failure: Error {
+    public struct Failure: Error, Equatable, Sendable {
         /// What went wrong, for the error message.
-        let reason: String
+        public let reason: String
     }
 
     /// Decodes a complete raw deflate stream; `expectedSize` (from the zip directory) bounds the output.
-    static func decompress(_ input: Data, expectedSize: Int) throws -> Data {
+    public static func decompress(_ input: Data, expectedSize: Int) throws -> Data {
         try input.withUnsafeBytes { raw -> Data in
             var decoder = Decoder(input: raw.bindMemory(to: UInt8.self), limit: expectedSize)
             try decoder.run()
@@ -186,24 +186,6 @@ enum Inflate {
                 let start = output.count - distance
                 for index in 0 ..< length { output.append(output[start + index]) }
             }
-        }
-    }
-}
-
-/// The CRC-32 (IEEE 802.3, as in zip) of some bytes.
-enum CRC32 {
-    private static let table: [UInt32] = (0 ..< 256).map { index -> UInt32 in
-        var value = UInt32(index)
-        for _ in 0 ..< 8 { value = value & 1 != 0 ? 0xEDB8_8320 ^ (value >> 1) : value >> 1 }
-        return value
-    }
-
-    /// The checksum of `data`.
-    static func checksum(_ data: Data) -> UInt32 {
-        data.withUnsafeBytes { raw -> UInt32 in
-            var crc: UInt32 = 0xFFFF_FFFF
-            for byte in raw { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
-            return crc ^ 0xFFFF_FFFF
         }
     }
 }
