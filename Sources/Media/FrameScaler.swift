@@ -1,32 +1,48 @@
 import CFFmpeg
 
-/// Converts decoded frames to packed RGB24 at a fixed output size with swscale,
-/// configured the way FFmpeg's `scale` filter configures it, so that the pixels
-/// equal `ffmpeg -vf scale=W:H -sws_flags bilinear -pix_fmt rgb24` exactly.
+/// Converts decoded frames to a fixed output size and pixel format (packed RGB24
+/// unless told otherwise) with swscale, configured the way FFmpeg's `scale` filter
+/// configures it, so that the pixels equal
+/// `ffmpeg -vf scale=W:H -sws_flags bilinear -pix_fmt rgb24` exactly.
 final class FrameScaler {
     let outputWidth: Int
     let outputHeight: Int
+    let outputFormat: AVPixelFormat
     let flags: Int32
     private var context: OpaquePointer?
     private var configuredFor: (width: Int32, height: Int32, format: Int32)?
 
-    init(outputWidth: Int, outputHeight: Int, flags: Int32 = SWS_BILINEAR) {
+    init(outputWidth: Int, outputHeight: Int, outputFormat: AVPixelFormat = AV_PIX_FMT_RGB24, flags: Int32 = SWS_BILINEAR) {
         self.outputWidth = outputWidth
         self.outputHeight = outputHeight
+        self.outputFormat = outputFormat
         self.flags = flags
     }
 
     deinit { sws_freeContext(context) }
 
-    /// Scales `frame` into `destination` (outputWidth × outputHeight × 3 bytes).
+    /// Scales `frame` into `destination` (outputWidth × outputHeight × 3 bytes); RGB24 output only.
     func scale(_ frame: UnsafeMutablePointer<AVFrame>, into destination: UnsafeMutablePointer<UInt8>, path: String) throws {
+        var dstData: [UnsafeMutablePointer<UInt8>?] = [destination, nil, nil, nil]
+        var dstStride: [Int32] = [Int32(outputWidth * 3), 0, 0, 0]
+        try run(frame, dstData: &dstData, dstStride: &dstStride, path: path)
+    }
+
+    /// Scales `frame` into the planes of `output`, a frame already allocated at the
+    /// output size and format.
+    func scale(_ frame: UnsafeMutablePointer<AVFrame>, into output: UnsafeMutablePointer<AVFrame>, path: String) throws {
+        var dstData = withUnsafeBytes(of: output.pointee.data) { Array($0.bindMemory(to: UnsafeMutablePointer<UInt8>?.self)) }
+        var dstStride = withUnsafeBytes(of: output.pointee.linesize) { Array($0.bindMemory(to: Int32.self)) }
+        try run(frame, dstData: &dstData, dstStride: &dstStride, path: path)
+    }
+
+    private func run(_ frame: UnsafeMutablePointer<AVFrame>, dstData: inout [UnsafeMutablePointer<UInt8>?],
+                     dstStride: inout [Int32], path: String) throws {
         let f = frame.pointee
         if configuredFor?.width != f.width || configuredFor?.height != f.height || configuredFor?.format != f.format {
             try configure(width: f.width, height: f.height, format: f.format, path: path)
         }
         applyColorDetails(frame: f)
-        var dstData: [UnsafeMutablePointer<UInt8>?] = [destination, nil, nil, nil]
-        var dstStride: [Int32] = [Int32(outputWidth * 3), 0, 0, 0]
         let rows = withUnsafePointer(to: frame.pointee.data) { data in
             data.withMemoryRebound(to: UnsafePointer<UInt8>?.self, capacity: Int(AV_NUM_DATA_POINTERS)) { src in
                 withUnsafePointer(to: frame.pointee.linesize) { lines in
@@ -53,7 +69,7 @@ final class FrameScaler {
         av_opt_set_int(raw, "src_format", Int64(format), 0)
         av_opt_set_int(raw, "dstw", Int64(outputWidth), 0)
         av_opt_set_int(raw, "dsth", Int64(outputHeight), 0)
-        av_opt_set_int(raw, "dst_format", Int64(AV_PIX_FMT_RGB24.rawValue), 0)
+        av_opt_set_int(raw, "dst_format", Int64(outputFormat.rawValue), 0)
         av_opt_set_int(raw, "sws_flags", Int64(flags), 0)
         if sws_init_context(ctx, nil, nil) < 0 {
             sws_freeContext(ctx)

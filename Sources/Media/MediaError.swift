@@ -20,7 +20,13 @@ public enum MediaError: Error, LocalizedError, Sendable, Equatable {
     case invalidSelection(String)
     /// The scaler could not be set up for this input.
     case scalerFailed(path: String, reason: String)
+    /// A folder of frame images that cannot be read as one sequence (missing, empty,
+    /// no numbered images, several numbering patterns, or a pattern that matches nothing).
+    case invalidImageSequence(folder: String, reason: String)
+    /// A frame file is missing inside a numbered sequence (FFmpeg's image2 demuxer would stop there silently).
+    case missingFrameFile(folder: String, file: String)
 
+    /// What went wrong, naming the file or folder.
     public var errorDescription: String? {
         switch self {
         case .unreadable(let path, let reason): return "\(path): cannot open as a video: \(reason)"
@@ -31,6 +37,9 @@ public enum MediaError: Error, LocalizedError, Sendable, Equatable {
         case .encodeFailed(let path, let reason): return "\(path): encoding failed: \(reason)"
         case .invalidSelection(let text): return "invalid frame selection: \(text)"
         case .scalerFailed(let path, let reason): return "\(path): cannot scale frames: \(reason)"
+        case .invalidImageSequence(let folder, let reason): return "\(folder): not a frame-image folder: \(reason)"
+        case .missingFrameFile(let folder, let file):
+            return "\(folder): frame file \(file) is missing; the numbered frames must have no gaps"
         }
     }
 }

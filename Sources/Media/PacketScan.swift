@@ -16,14 +16,9 @@ struct PacketScan {
     /// pts → frame index.
     var indexOfPTS: [Int64: Int] = [:]
 
-    /// Reads every packet of stream `streamIndex` of the opened file `path`.
-    static func run(path: String, streamIndex: Int32) throws -> PacketScan {
-        _ = silenceFFmpegLog
-        var format: UnsafeMutablePointer<AVFormatContext>?
-        let opened = avformat_open_input(&format, path, nil, nil)
-        guard opened >= 0, format != nil else {
-            throw MediaError.unreadable(path: path, reason: ffmpegErrorText(opened))
-        }
+    /// Reads every packet of stream `streamIndex` of `input`, opened afresh.
+    static func run(input: MediaInput, streamIndex: Int32) throws -> PacketScan {
+        var format: UnsafeMutablePointer<AVFormatContext>? = try input.open()
         defer { avformat_close_input(&format) }
         for i in 0..<Int(format!.pointee.nb_streams) where Int32(i) != streamIndex {
             format!.pointee.streams[i]!.pointee.discard = AVDISCARD_ALL
@@ -52,6 +47,19 @@ struct PacketScan {
             for (i, p) in sorted.enumerated() { scan.indexOfPTS[p] = i }
             scan.keyframeIndices = keyPTS.compactMap { scan.indexOfPTS[$0] }.sorted()
         }
+        return scan
+    }
+
+    /// What the scan of a stream of `count` key frames stamped 0, 1, 2, … finds, without
+    /// reading it: FFmpeg's image2 demuxer gives one such packet per file, so an image
+    /// sequence needs no second pass over its files.
+    static func consecutive(count: Int) -> PacketScan {
+        var scan = PacketScan()
+        scan.packetCount = count
+        scan.timestampsUsable = count > 0
+        scan.presentationPTS = (0..<Int64(count)).map { $0 }
+        scan.keyframeIndices = Array(0..<count)
+        for i in 0..<count { scan.indexOfPTS[Int64(i)] = i }
         return scan
     }
 

@@ -10,25 +10,39 @@ public struct DecodeOptions: Sendable, Equatable {
     public var threads = 1
     /// Seek to key frames for sparse selections (off = always decode forward).
     public var allowSeeking = true
+    /// Turn frames upright as the stream's display matrix says, before resizing, as the
+    /// ffmpeg tool does by default (off = frames as coded, like `ffmpeg -noautorotate`).
+    public var autorotate = true
 
-    public init(width: Int = 224, height: Int = 224, threads: Int = 1, allowSeeking: Bool = true) {
+    /// Options with the given values; the defaults are what vimo caches.
+    public init(width: Int = 224, height: Int = 224, threads: Int = 1, allowSeeking: Bool = true,
+                autorotate: Bool = true) {
         self.width = width
         self.height = height
         self.threads = threads
         self.allowSeeking = allowSeeking
+        self.autorotate = autorotate
     }
 }
 
-/// Decodes one video file with FFmpeg and hands back frames resized to RGB24.
+/// Decodes one video file (or one folder of numbered images, see `ImageSequence`)
+/// with FFmpeg and hands back frames resized to RGB24.
 ///
 /// Frame indices are ranks in presentation order, established by a demux-only
 /// scan, so a sparse selection (which seeks) yields exactly the frames and
-/// pixels that decoding everything would.
+/// pixels that decoding everything would. For an image sequence the index of a
+/// frame is its file number instead (the rank plus the first file's number).
+///
+/// Frames come out as the ffmpeg tool shows them: a stream whose display matrix
+/// asks for a quarter or half turn (or a mirror) is turned upright before resizing,
+/// unless `DecodeOptions.autorotate` is off. Angles that are not quarter turns are
+/// not applied (the CLI resamples those with its `rotate` filter).
 public final class VideoDecoder {
-    /// The file being decoded.
+    /// The file being decoded (the folder, for an image sequence).
     public let path: String
     /// Stream facts.
     public private(set) var info: VideoInfo
+    /// The options this decoder was opened with.
     public let options: DecodeOptions
 
     private var format: UnsafeMutablePointer<AVFormatContext>?
@@ -39,19 +53,25 @@ public final class VideoDecoder {
     private let scan: PacketScan
     private let scaler: FrameScaler
     private let timeBase: AVRational
+    private let rotator: FrameRotator?
+    /// Added to presentation ranks to give frame indices (an image sequence's first file number).
+    private let indexOffset: Int
     private var draining = false
     private var report = DecodeReport()
 
     /// Opens `url` and prepares its best video stream for decoding.
-    public init(url: URL, options: DecodeOptions = DecodeOptions()) throws {
-        _ = silenceFFmpegLog
-        path = url.path
+    public convenience init(url: URL, options: DecodeOptions = DecodeOptions()) throws {
+        try self.init(input: .file(url.path), indexOffset: 0, knownFrameCount: nil, options: options)
+    }
+
+    /// Opens `input`. `knownFrameCount` (image sequences: one packet per file, stamped
+    /// 0, 1, 2, …) replaces the demux-only scan.
+    init(input: MediaInput, indexOffset: Int, knownFrameCount: Int?, options: DecodeOptions) throws {
+        path = input.displayPath
         self.options = options
-        var formatContext: UnsafeMutablePointer<AVFormatContext>?
-        let opened = avformat_open_input(&formatContext, path, nil, nil)
-        guard opened >= 0, let format = formatContext else {
-            throw MediaError.unreadable(path: url.path, reason: ffmpegErrorText(opened))
-        }
+        self.indexOffset = indexOffset
+        var formatContext: UnsafeMutablePointer<AVFormatContext>? = try input.open()
+        guard let format = formatContext else { throw MediaError.unreadable(path: path, reason: "no demuxer context") }
         var codecContext: UnsafeMutablePointer<AVCodecContext>?
         var ok = false
         defer {
@@ -76,7 +96,8 @@ public final class VideoDecoder {
         for i in 0..<Int(format.pointee.nb_streams) where Int32(i) != found {
             format.pointee.streams[i]!.pointee.discard = AVDISCARD_ALL
         }
-        let stream = format.pointee.streams[Int(found)]!.pointee
+        guard let streamPointer = format.pointee.streams[Int(found)] else { throw MediaError.noVideoStream(path: path) }
+        let stream = streamPointer.pointee
 
         codecContext = avcodec_alloc_context3(decoder)
         guard let codec = codecContext else { throw MediaError.decodeFailed(path: path, reason: "out of memory") }
@@ -93,15 +114,20 @@ public final class VideoDecoder {
             throw MediaError.unreadable(path: path, reason: "video stream has no picture size")
         }
 
-        let scan = try PacketScan.run(path: path, streamIndex: found)
+        let scan = try knownFrameCount.map(PacketScan.consecutive(count:))
+            ?? PacketScan.run(input: input, streamIndex: found)
         let rate = stream.avg_frame_rate.den > 0 && stream.avg_frame_rate.num > 0
             ? Double(stream.avg_frame_rate.num) / Double(stream.avg_frame_rate.den) : nil
+        let rotation = DisplayRotation.of(stream: streamPointer)
+        let orientation = options.autorotate ? rotation.orientation ?? .upright : .upright
+        let shown = orientation.displayedSize(width: Int(codec.pointee.width), height: Int(codec.pointee.height))
         info = VideoInfo(
-            width: Int(codec.pointee.width), height: Int(codec.pointee.height),
+            width: shown.width, height: shown.height,
             codec: String(cString: avcodec_get_name(stream.codecpar.pointee.codec_id)),
             frameCount: scan.packetCount, averageFrameRate: rate,
             timeBase: Double(stream.time_base.num) / Double(max(1, stream.time_base.den)),
-            hasTimestamps: scan.timestampsUsable)
+            hasTimestamps: scan.timestampsUsable, rotation: Int(rotation.degrees))
+        rotator = orientation.isUpright ? nil : FrameRotator(orientation: orientation)
         self.scan = scan
         self.streamIndex = found
         self.timeBase = stream.time_base
@@ -128,9 +154,19 @@ public final class VideoDecoder {
         return (0..<scan.packetCount).map { Double($0) * period }
     }
 
-    /// The frame indices `selection` resolves to for this video.
+    /// The frame indices `selection` resolves to for this video. For an image sequence,
+    /// `.indices` names file numbers, and the result is file numbers too.
     public func plannedIndices(_ selection: FrameSelection) -> [Int] {
-        selection.indices(timestamps: frameTimes)
+        plannedRanks(selection).map { $0 + indexOffset }
+    }
+
+    /// The presentation ranks `selection` resolves to.
+    private func plannedRanks(_ selection: FrameSelection) -> [Int] {
+        if case .indices(let list) = selection, indexOffset != 0 {
+            let ranks = list.filter { $0 >= indexOffset }.map { $0 - indexOffset }
+            return FrameSelection.indices(ranks).indices(timestamps: frameTimes)
+        }
+        return selection.indices(timestamps: frameTimes)
     }
 
     /// Decodes the frames `selection` names, in ascending index order, calling `body` for each.
@@ -141,9 +177,10 @@ public final class VideoDecoder {
         if case .all = selection {
             try decodeForward(targets: nil, body)
         } else {
-            let targets = plannedIndices(selection)
+            let targets = plannedRanks(selection)
             if !targets.isEmpty { try decodeForward(targets: targets, body) }
         }
+        report.missingIndices = report.missingIndices.map { $0 + indexOffset }
         if report.framesDecoded == 0 && info.frameCount > 0 && report.framesReturned == 0 && selection == .all {
             throw MediaError.noFrames(path: path)
         }
@@ -217,14 +254,19 @@ public final class VideoDecoder {
     }
 
     private func emit(index: Int, _ body: (DecodedFrame) throws -> Void) throws {
+        guard let decoded = frame else { throw MediaError.decodeFailed(path: path, reason: "no frame buffer") }
+        let upright = try rotator?.apply(decoded, path: path) ?? decoded
         var pixels = [UInt8](repeating: 0, count: options.width * options.height * 3)
-        try pixels.withUnsafeMutableBufferPointer { try scaler.scale(frame!, into: $0.baseAddress!, path: path) }
-        let raw = frame!.pointee.best_effort_timestamp
+        try pixels.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            try scaler.scale(upright, into: base, path: path)
+        }
+        let raw = decoded.pointee.best_effort_timestamp
         let pts: Int64? = raw == vimo_av_nopts_value() ? nil : raw
         let time = pts.map { Double($0) * info.timeBase }
             ?? Double(index) / (info.averageFrameRate ?? 25)
         report.framesReturned += 1
-        try body(DecodedFrame(index: index, time: time, pts: pts, pixels: pixels,
+        try body(DecodedFrame(index: index + indexOffset, time: time, pts: pts, pixels: pixels,
                               width: options.width, height: options.height))
     }
 

@@ -17,15 +17,21 @@ public struct EncodeOptions: Sendable, Equatable {
     public var quality = 20
     /// Encoder threads; 1 keeps fixtures bit-reproducible.
     public var threads = 1
+    /// A display matrix stored with the stream (9 values, row-major, 16.16 fixed point except
+    /// the last column's 2.30, FFmpeg's layout), for fixtures of rotated or mirrored videos.
+    /// The MP4/MOV muxer writes it into the track header; nil stores none.
+    public var displayMatrix: [Int32]?
 
+    /// Settings with the given values.
     public init(codec: Codec = .auto, fps: Int = 25, keyframeInterval: Int = 250, maxBFrames: Int = 2,
-                quality: Int = 20, threads: Int = 1) {
+                quality: Int = 20, threads: Int = 1, displayMatrix: [Int32]? = nil) {
         self.codec = codec
         self.fps = fps
         self.keyframeInterval = keyframeInterval
         self.maxBFrames = maxBFrames
         self.quality = quality
         self.threads = threads
+        self.displayMatrix = displayMatrix
     }
 }
 
@@ -113,6 +119,16 @@ public final class VideoEncoder {
         guard copied >= 0 else { throw MediaError.encodeFailed(path: url.path, reason: ffmpegErrorText(copied)) }
         newStream.pointee.time_base = codec.pointee.time_base
         newStream.pointee.avg_frame_rate = codec.pointee.framerate
+        if let matrix = options.displayMatrix {
+            guard matrix.count == 9 else {
+                throw MediaError.encodeFailed(path: url.path, reason: "a display matrix has 9 values, not \(matrix.count)")
+            }
+            guard let side = av_stream_new_side_data(newStream, AV_PKT_DATA_DISPLAYMATRIX, 9 * 4) else {
+                throw MediaError.encodeFailed(path: url.path, reason: "cannot attach the display matrix")
+            }
+            let raw = UnsafeMutableRawPointer(side)
+            for (i, value) in matrix.enumerated() { raw.storeBytes(of: value, toByteOffset: i * 4, as: Int32.self) }
+        }
         if format.pointee.oformat.pointee.flags & AVFMT_NOFILE == 0 {
             let io = avio_open(&format.pointee.pb, url.path, AVIO_FLAG_WRITE)
             guard io >= 0 else { throw MediaError.encodeFailed(path: url.path, reason: ffmpegErrorText(io)) }

@@ -100,7 +100,13 @@ public enum TestSupport {
     /// Frames decoded by the ffmpeg command-line tool with the reference settings
     /// (`-vf scale=W:H -sws_flags bilinear -pix_fmt rgb24`), every decoded frame kept.
     public static func ffmpegReferenceFrames(_ url: URL, width: Int = 224, height: Int = 224) throws -> [[UInt8]] {
-        let result = try run("ffmpeg", ["-nostdin", "-v", "error", "-i", url.path, "-vf", "scale=\(width):\(height)",
+        try ffmpegReferenceFrames(input: ["-i", url.path], width: width, height: height)
+    }
+
+    /// The same reference frames for an input given as command-line arguments
+    /// (`["-start_number", "5", "-i", "dir/abc_%06d.jpg"]`, `["-noautorotate", "-i", path]`).
+    public static func ffmpegReferenceFrames(input: [String], width: Int = 224, height: Int = 224) throws -> [[UInt8]] {
+        let result = try run("ffmpeg", ["-nostdin", "-v", "error"] + input + ["-vf", "scale=\(width):\(height)",
                                         "-sws_flags", "bilinear", "-pix_fmt", "rgb24", "-fps_mode", "passthrough",
                                         "-f", "rawvideo", "-"])
         guard result.status == 0 else { throw NSError(domain: "ffmpeg", code: Int(result.status),
