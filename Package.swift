@@ -104,7 +104,7 @@ let package = Package(
         ]),
 
         // The runner: pipeline files, fingerprints, locks, run records, and the `vimo` front door.
-        .target(name: "Pipeline", dependencies: ["Store", "Core", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Pipeline", dependencies: ["Store", "Core", "Datasets", .product(name: "Yams", package: "Yams")]),
         .executableTarget(name: "vimo", dependencies: [
             "Pipeline", "Core", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -117,16 +117,16 @@ let package = Package(
         .executableTarget(name: "vimo-bench-flow", dependencies: ["Torch", "Models", "Vision"], path: "bench/FlowBench"),
 
         // Helpers shared by the test targets (fixtures, running programs); never shipped.
-        .target(name: "TestSupport", dependencies: ["Media", "Torch"]),
+        .target(name: "TestSupport", dependencies: ["Media", "Torch", "Core"]),
 
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
         .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"], exclude: ["make_flow_colors.py"]),
         .testTarget(name: "VisionTests", dependencies: ["Vision", "CVision", "TestSupport"], exclude: ["dis_reference.py"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Media"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Media", "TestSupport"], exclude: ["Fixtures", "make_xlsx_fixtures.py"]),
         .testTarget(name: "DecodeTests", dependencies: ["Store", "Datasets", "Media", "Core", "TestSupport"]),
         .testTarget(name: "TorchTests", dependencies: ["Torch", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "CheckpointTests", dependencies: ["Torch"], exclude: ["Fixtures"]),
+        .testTarget(name: "CheckpointTests", dependencies: ["Torch", "Core"], exclude: ["Fixtures"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Torch", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TFAMTests", dependencies: ["Datasets", "Store", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"], exclude: ["make_sklearn_reference.py"]),

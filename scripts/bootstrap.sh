@@ -13,7 +13,7 @@ APT_PACKAGES=(
   libhdf5-dev hdf5-filter-plugin
   libtorch-dev libopenblas0-openmp
   libopencv-video-dev
-  python3 python3-pip python3-h5py python3-numpy python3-torch python3-torchvision python3-opencv
+  python3 python3-pip python3-h5py python3-numpy python3-torch python3-torchvision python3-opencv python3-sklearn
   bc
 )
 

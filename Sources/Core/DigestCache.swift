@@ -74,6 +74,53 @@ public final class DigestCache: @unchecked Sendable {
         return digest
     }
 
+    /// The content digest of a folder of frames: SHA-256 over `name <TAB> file digest` lines of `files`
+    /// (names inside `folder`, in the order given). Remembered under the folder's path by the folder's
+    /// inode, the files' total size and their newest mtime (with the count), so an unchanged folder of
+    /// 200 JPEGs costs 200 `stat` calls, not 200 reads; a changed file is read again.
+    public func digest(ofFolder folder: URL, files: [String]) throws -> String {
+        let path = folder.standardizedFileURL.path
+        var st = stat()
+        guard stat(path, &st) == 0 else {
+            throw CoreError.unreadable(path: path, reason: String(cString: strerror(errno)))
+        }
+        var total: Int64 = 0
+        var newest: Int64 = 0
+        for name in files {
+            var fileStat = stat()
+            let filePath = path + "/" + name
+            guard stat(filePath, &fileStat) == 0 else {
+                throw CoreError.unreadable(path: filePath, reason: String(cString: strerror(errno)))
+            }
+            total += Int64(fileStat.st_size)
+            newest = max(newest, Int64(fileStat.st_mtim.tv_sec) * 1_000_000_000 + Int64(fileStat.st_mtim.tv_nsec))
+        }
+        // The count rides in the size's top bits' place: two listings of equal total size differ by count.
+        let identity = Entry(inode: UInt64(st.st_ino), size: total &* 1_000_003 &+ Int64(files.count),
+                             mtimeNanoseconds: newest, digest: "")
+        let key = path + "/"
+        lock.lock()
+        if let cached = entries[key], cached.inode == identity.inode, cached.size == identity.size,
+           cached.mtimeNanoseconds == identity.mtimeNanoseconds {
+            lock.unlock()
+            return cached.digest
+        }
+        lock.unlock()
+        var text = ""
+        for name in files {
+            text += name + "\t" + (try FileDigest.sha256(of: URL(fileURLWithPath: path + "/" + name))) + "\n"
+        }
+        let digest = FileDigest.sha256(of: Data(text.utf8))
+        lock.lock()
+        var entry = identity
+        entry.digest = digest
+        entries[key] = entry
+        dirty = true
+        filesRead += files.count
+        lock.unlock()
+        return digest
+    }
+
     /// Writes the cache back (atomically) if anything changed.
     public func save() throws {
         lock.lock()

@@ -108,7 +108,8 @@ public enum CSV {
 
     /// `value` as a field: quoted (with inner quotes doubled) when it holds the delimiter, a quote or a line break.
     public static func field(_ value: String, delimiter: Character = ",") -> String {
-        let needsQuotes = value.contains { $0 == delimiter || $0 == "\"" || $0 == "\n" || $0 == "\r" }
+        // By character for the delimiter, by byte for line breaks: "\r\n" is one Character, equal to neither.
+        let needsQuotes = value.contains { $0 == delimiter || $0 == "\"" } || value.utf8.contains { $0 == 0x0A || $0 == 0x0D }
         guard needsQuotes else { return value }
         return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

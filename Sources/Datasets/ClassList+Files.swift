@@ -4,9 +4,17 @@ extension ClassList {
     /// Reads a class list with one name per line; line n holds the class with id n-1.
     ///
     /// Blank lines at the end are ignored; a blank line before the last name is an error, since it would
-    /// shift every later id.
+    /// shift every later id. A first line that is a CSV header naming a `name` column (`id,name`) makes
+    /// the file a CSV class list (`read(classesCSV:)`), never a class called "id,name".
     public static func read(classesTxt url: URL) throws -> ClassList {
         let text = String(decoding: try FileIO.bytes(of: url), as: UTF8.self)
+        if let first = text.split(whereSeparator: \.isNewline).first, first.contains(",") {
+            let fields = first.split(separator: ",").map { String($0).trimmingWhitespace.lowercased() }
+                .map { $0.hasPrefix("\u{FEFF}") ? String($0.dropFirst()) : $0 }
+            if fields.contains(where: { ["name", "class", "class_name"].contains($0) }) {
+                return try read(classesCSV: url)
+            }
+        }
         // Split on Character.isNewline: "\r\n" is one Character, so splitting on "\n" would miss it.
         var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map {
             String($0).trimmingWhitespace

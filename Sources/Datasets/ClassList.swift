@@ -34,6 +34,24 @@ public struct ClassList: Sendable {
         ClassList(ordered: names.enumerated().map { ActionClass(id: $0.offset, name: $0.element) })
     }
 
+    /// Classes already in id order with ids 0..<count (the built-in lists); not validated.
+    static func named(ordered: [ActionClass]) -> ClassList { ClassList(ordered: ordered) }
+
+    /// Where this list differs from `reference`, one line per class id (`id 12: 'Foo' here, 'Bar' built in`),
+    /// plus a line for a different count; empty when they agree by id and name (ignoring case and spaces).
+    public func differences(from reference: ClassList, limit: Int = 10) -> [String] {
+        var lines: [String] = []
+        if count != reference.count { lines.append("\(count) classes here, \(reference.count) built in") }
+        for id in 0..<min(count, reference.count) {
+            let mine = classes[id].name, theirs = reference.classes[id].name
+            if mine.trimmingWhitespace.lowercased() != theirs.lowercased() {
+                lines.append("id \(id): '\(mine)' here, '\(theirs)' built in")
+            }
+        }
+        if lines.count > limit { lines = Array(lines.prefix(limit)) + ["… \(lines.count - limit) more"] }
+        return lines
+    }
+
     private init(ordered: [ActionClass]) {
         classes = ordered
         var exact: [String: Int] = [:]

@@ -8,6 +8,10 @@ public enum DatasetError: Error, LocalizedError, Sendable, Equatable {
     case unknownLayout(root: String, expected: [String])
     /// A file could not be read or written; `reason` is the system's explanation.
     case fileAccess(path: String, reason: String)
+    /// A spreadsheet could not be read; the text names the file, the sheet and the cell.
+    case spreadsheet(String)
+    /// A dataset folder whose annotations match no known format; `found` says what it does hold.
+    case noAnnotations(root: String, expected: [String], found: [String])
 
     /// A sentence that names the path and what to do about it.
     public var errorDescription: String? {
@@ -18,6 +22,11 @@ public enum DatasetError: Error, LocalizedError, Sendable, Equatable {
             return "\(root) is not a dataset: expected \(expected.joined(separator: " or "))"
         case let .fileAccess(path, reason):
             return "\(path): \(reason)"
+        case let .spreadsheet(text):
+            return text
+        case let .noAnnotations(root, expected, found):
+            let held = found.isEmpty ? "the folder holds no annotation files" : "found \(found.joined(separator: ", "))"
+            return "\(root): no annotations in a known format: \(held); expected \(expected.joined(separator: " or "))"
         }
     }
 }

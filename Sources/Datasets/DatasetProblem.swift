@@ -13,6 +13,8 @@ public struct DatasetProblem: Error, LocalizedError, Sendable, Equatable {
     public var item: String?
     /// What is wrong, in words a user can act on.
     public var reason: String
+    /// The worksheet, when the file is a spreadsheet (`line` is then its row number).
+    public var sheet: String?
 
     /// Creates a problem; `line` and `item` are optional context.
     public init(file: String, line: Int? = nil, item: String? = nil, reason: String) {
@@ -25,7 +27,8 @@ public struct DatasetProblem: Error, LocalizedError, Sendable, Equatable {
     /// `file:line: video ID: reason`, leaving out the parts that are unknown.
     public var errorDescription: String? {
         var text = file
-        if let line { text += ":\(line)" }
+        if let sheet { text += ":" + sheet }
+        if let line { text += sheet == nil ? ":\(line)" : " row \(line)" }
         text += ": "
         if let item, !item.isEmpty { text += "video \(item): " }
         return text + reason

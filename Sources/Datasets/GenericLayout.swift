@@ -8,11 +8,14 @@ import Foundation
 /// `GenericDataset.videoExtensions`. Labels are class names (exact, then ignoring case) or integer ids when
 /// a class list exists, integer ids otherwise; without a class list K is the largest id + 1 and the classes
 /// are named by their ids. Rows without a `split` column, or with it empty, are training videos.
+/// With `options.videos` the videos are looked for in that folder instead of the root. Two files for
+/// one id (`a.mkv` and `a.webm`) are a problem naming both, never a silent choice; so is a label id
+/// outside the class list.
 struct GenericLayout {
     let root: URL
     let selection: SplitSelection
-    let continueOnError: Bool
-    var requireVideos = true
+    let options: DatasetOptions
+    private var videoRoot: URL { options.videos ?? root }
 
     func load() throws -> VideoDataset {
         let labelsURL = root.appendingPathComponent(GenericDataset.labelsFile)
@@ -34,7 +37,6 @@ struct GenericLayout {
             } else {
                 split = .train
             }
-            guard selection.contains(split) else { continue }
             var labels: [Int] = []
             var failure: String?
             for token in row.labels {
@@ -58,34 +60,41 @@ struct GenericLayout {
 
         let classes = named ?? ClassList.named(
             (0..<((resolved.flatMap(\.labels).max() ?? -1) + 1)).map(String.init))
-        var collector = ItemCollector(classCount: classes.count, videosOptional: requireVideos ? nil : root)
+        var collector = ItemCollector(classCount: classes.count, selection: selection)
         collector.addReaderProblems(parsed.problems + problems, file: file)
         for entry in resolved {
-            let (id, video) = locate(entry.row.video)
-            collector.add(id: id, split: entry.split, labels: entry.labels, video: video,
-                          expectedVideo: "\(entry.row.video) (tried it as a path, video/\(entry.row.video).mp4 and \(entry.row.video).<video extension>)",
+            let (id, candidates) = locate(entry.row.video)
+            if candidates.count > 1, selection.contains(entry.split) {
+                let names = candidates.map { relativePath(of: $0, under: root) }.joined(separator: " and ")
+                collector.addProblem(DatasetProblem(file: file, line: entry.row.line, item: id, reason:
+                    "two video files for one id: \(names); name the one to use in labels.csv (e.g. \(relativePath(of: candidates[0], under: videoRoot)))"))
+                continue
+            }
+            let fallback = options.requireMedia ? nil : LocatedMedia(video: videoRoot.appendingPathComponent(entry.row.video))
+            collector.add(id: id, split: entry.split, labels: entry.labels,
+                          media: candidates.first.map { LocatedMedia(video: $0) } ?? fallback,
+                          expectedMedia: "video \(entry.row.video) not found (tried it as a path, video/\(entry.row.video).mp4 and \(entry.row.video).<video extension>)",
                           file: file, line: entry.row.line)
         }
-        return try collector.finish(root: root, kind: .generic, format: .labelsCSV, classes: classes,
-                                    continueOnError: continueOnError)
+        var dataset = VideoDataset(root: root, kind: .generic, format: .labelsCSV, classes: classes, items: [], problems: [])
+        dataset.videoFolder = videoRoot
+        return try collector.finish(dataset, continueOnError: options.continueOnError)
     }
 
-    /// The item id and video file for a `video` value; the file is nil when none of the candidates exists.
-    private func locate(_ video: String) -> (String, URL?) {
-        let manager = FileManager.default
-        var isDirectory: ObjCBool = false
-        let asPath = root.appendingPathComponent(video)
-        if manager.fileExists(atPath: asPath.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+    /// The item id and the video files a `video` value may mean: itself as a path, else
+    /// `video/<video>.mp4`, else `<video>.<ext>` for every known extension that exists (more than one
+    /// is ambiguous).
+    private func locate(_ video: String) -> (String, [URL]) {
+        let asPath = videoRoot.appendingPathComponent(video)
+        if DatasetFolder.isFile(asPath) {
             let id = asPath.pathExtension.isEmpty ? video : String(video.dropLast(asPath.pathExtension.count + 1))
-            return (id, asPath)
+            return (id, [asPath])
         }
-        let inVideoFolder = root.appendingPathComponent("video").appendingPathComponent(video + ".mp4")
-        if manager.fileExists(atPath: inVideoFolder.path) { return (video, inVideoFolder) }
-        for ext in GenericDataset.videoExtensions {
-            let candidate = root.appendingPathComponent(video + "." + ext)
-            if manager.fileExists(atPath: candidate.path) { return (video, candidate) }
-        }
-        return (video, nil)
+        let inVideoFolder = videoRoot.appendingPathComponent("video").appendingPathComponent(video + ".mp4")
+        if DatasetFolder.isFile(inVideoFolder) { return (video, [inVideoFolder]) }
+        let candidates = GenericDataset.videoExtensions.map { videoRoot.appendingPathComponent(video + "." + $0) }
+            .filter(DatasetFolder.isFile)
+        return (video, candidates)
     }
 
     private func loadClasses() throws -> ClassList? {

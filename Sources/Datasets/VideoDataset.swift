@@ -36,6 +36,13 @@ public struct VideoDataset: Sendable {
     public var items: [VideoItem]
     /// The problems of items that were skipped (empty unless loaded with `continueOnError`).
     public var problems: [DatasetProblem]
+    /// What the loader decided and a user should know: which folder was used, where the class list
+    /// came from, a class list that disagrees with the built-in one.
+    public var notes: [String] = []
+    /// The folder the videos were looked for in, when the layout has one.
+    public var videoFolder: URL?
+    /// The folder of per-item frame folders, when the dataset has one.
+    public var imageFolder: URL?
 
     /// Creates a dataset value.
     public init(root: URL, kind: Kind, format: Format, classes: ClassList, items: [VideoItem], problems: [DatasetProblem]) {

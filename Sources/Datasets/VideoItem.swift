@@ -12,13 +12,16 @@ public struct VideoItem: Sendable, Equatable {
     public var split: Split
     /// The number of frame rows the per-frame annotation has for this video, when it has any.
     public var annotatedFrames: Int?
+    /// The folder of pre-extracted JPEG frames the item is decoded from instead of `video`, when it is.
+    public var imageFolder: URL?
 
     /// Creates an item; `labels` are sorted and de-duplicated.
-    public init(id: String, video: URL, labels: [Int], split: Split, annotatedFrames: Int? = nil) {
+    public init(id: String, video: URL, labels: [Int], split: Split, annotatedFrames: Int? = nil, imageFolder: URL? = nil) {
         self.id = id
         self.video = video
         self.labels = labels.sortedUnique
         self.split = split
         self.annotatedFrames = annotatedFrames
+        self.imageFolder = imageFolder
     }
 }

@@ -27,20 +27,23 @@ struct DigestCacheIdentity: Equatable, Sendable {
 /// file): 30,000 videos list in tens of milliseconds, which keeps `vimo status` under a second.
 enum FileListing {
     /// Every regular file under `root`, recursively, names starting with "." skipped, sorted by
-    /// relative path; a file lists as itself (relative path "").
-    static func list(_ root: String) throws -> [ListedFile] {
+    /// relative path; a file lists as itself (relative path ""). `skip` leaves out an entry by its
+    /// relative path (`isFolder` true for a folder, which is then not walked: 5 million frame files
+    /// need not be listed).
+    static func list(_ root: String, skip: (_ relativePath: String, _ isFolder: Bool) -> Bool = { _, _ in false }) throws -> [ListedFile] {
         var st = stat()
         guard stat(root, &st) == 0 else { throw RunnerError.missingInput(path: root, reason: String(cString: strerror(errno))) }
         if (st.st_mode & S_IFMT) != S_IFDIR {
             return [ListedFile(relativePath: "", path: root, identity: DigestCacheIdentity(st))]
         }
         var files: [ListedFile] = []
-        try walk(root, relative: "", into: &files)
+        try walk(root, relative: "", skip: skip, into: &files)
         files.sort { $0.relativePath < $1.relativePath }
         return files
     }
 
-    private static func walk(_ directory: String, relative: String, into files: inout [ListedFile]) throws {
+    private static func walk(_ directory: String, relative: String, skip: (String, Bool) -> Bool,
+                             into files: inout [ListedFile]) throws {
         guard let handle = opendir(directory) else {
             throw RunnerError.missingInput(path: directory, reason: String(cString: strerror(errno)))
         }
@@ -56,11 +59,13 @@ enum FileListing {
             var st = stat()
             guard stat(path, &st) == 0 else { continue }  // a dangling link is not an input file
             switch st.st_mode & S_IFMT {
-            case S_IFDIR: subdirectories.append((path, relativePath))
-            case S_IFREG: files.append(ListedFile(relativePath: relativePath, path: path, identity: DigestCacheIdentity(st)))
+            case S_IFDIR: if !skip(relativePath, true) { subdirectories.append((path, relativePath)) }
+            case S_IFREG:
+                if skip(relativePath, false) { continue }
+                files.append(ListedFile(relativePath: relativePath, path: path, identity: DigestCacheIdentity(st)))
             default: continue
             }
         }
-        for (path, relativePath) in subdirectories { try walk(path, relative: relativePath, into: &files) }
+        for (path, relativePath) in subdirectories { try walk(path, relative: relativePath, skip: skip, into: &files) }
     }
 }

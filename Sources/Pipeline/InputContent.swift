@@ -1,4 +1,5 @@
 import Core
+import Datasets
 import Foundation
 
 /// The content of an external input (a weights file, a dataset folder): one digest over the
@@ -10,8 +11,29 @@ struct InputContent: Sendable {
     /// The files and their digests (relative path → digest), for telling what changed.
     var files: [String: String]
 
-    static func read(_ path: String, cache: DigestCache) throws -> InputContent {
-        let listing = try FileListing.list(path)
+    /// Which files of a folder count.
+    enum Scope: Hashable, Sendable {
+        /// Every file.
+        case all
+        /// A dataset without its frame folders (`dataset/image/<id>/…`: millions of files whose items
+        /// the decode stage digests itself).
+        case datasetWithoutFrames
+        /// A dataset's annotations only: no media files, no media folders (what a trainer reads of it).
+        case datasetAnnotations
+    }
+
+    static func read(_ path: String, cache: DigestCache, scope: Scope = .all) throws -> InputContent {
+        let listing = try FileListing.list(path) { relative, isFolder in
+            switch scope {
+            case .all: return false
+            case .datasetWithoutFrames: return isFolder && DatasetLoader.frameFolders.contains(relative)
+            case .datasetAnnotations:
+                if isFolder { return DatasetLoader.mediaFolders.contains(relative) }
+                let name = relative.split(separator: "/").last.map(String.init) ?? relative
+                let ext = name.split(separator: ".").count > 1 ? String(name.split(separator: ".").last!).lowercased() : ""
+                return DatasetLoader.mediaExtensions.contains(ext)
+            }
+        }
         var files: [String: String] = [:]
         files.reserveCapacity(listing.count)
         var text = ""
@@ -33,18 +55,23 @@ struct InputContent: Sendable {
         return InputContent(digest: FileDigest.sha256(of: Data(text.utf8)), files: files)
     }
 
-    /// What changed between a recorded listing and this one, in words (`3 new, 1 changed, 2 removed files`).
+    /// What changed between a recorded listing and this one, in words, naming up to three files of
+    /// each kind (`2 new files (a.mp4, b.mp4), 1 changed (AACJGIQR.mp4)`).
     func changes(since recorded: [String: String]) -> String {
-        var added = 0, changed = 0
+        var added: [String] = [], changed: [String] = []
         for (path, digest) in files {
-            if let old = recorded[path] { if old != digest { changed += 1 } } else { added += 1 }
+            if let old = recorded[path] { if old != digest { changed.append(path) } } else { added.append(path) }
         }
-        let removed = recorded.keys.filter { files[$0] == nil }.count
-        var parts: [String] = []
-        if added > 0 { parts.append("\(added) new") }
-        if changed > 0 { parts.append("\(changed) changed") }
-        if removed > 0 { parts.append("\(removed) removed") }
-        return parts.isEmpty ? "contents changed" : parts.joined(separator: ", ") + " file(s)"
+        let removed = recorded.keys.filter { files[$0] == nil }
+        func named(_ paths: [String], _ word: String) -> String? {
+            guard !paths.isEmpty else { return nil }
+            let sorted = paths.sorted()
+            let shown = sorted.prefix(3).joined(separator: ", ") + (sorted.count > 3 ? ", …" : "")
+            return "\(paths.count) \(word) (\(shown))"
+        }
+        let parts = [named(added, added.count == 1 ? "new file" : "new files"), named(changed, "changed"),
+                     named(removed, "removed")].compactMap { $0 }
+        return parts.isEmpty ? "contents changed" : parts.joined(separator: ", ")
     }
 }
 

@@ -30,6 +30,7 @@ public struct Planner: Sendable {
         var inputIdentity: [String: CanonicalJSON] = [:]
         var inputPaths: [String: String] = [:]
         var datasets: [String: InputContent] = [:]
+        var inputDigests: [String: String] = [:]
         var waitingFor: [String] = []
         for binding in stage.inputs {
             switch binding.source {
@@ -43,14 +44,24 @@ public struct Planner: Sendable {
             case .path(let path, let name):
                 let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
                 inputPaths[binding.option] = absolute
-                let content = try workspace.content(of: absolute)
-                if kind == .items && binding.option == StageCatalog.datasetOption && Self.isFolder(absolute) {
-                    // A dataset: its items are tracked one by one, so its content stays out of the fingerprint.
-                    // (Any other folder, a model directory say, enters by content like a file.)
-                    inputIdentity[binding.option] = .object(["dataset": .string(name ?? absolute)])
-                    datasets[binding.option] = content
+                let isFolder = Self.isFolder(absolute)
+                if kind == .items && binding.option == StageCatalog.datasetOption && isFolder {
+                    // A dataset: its items are tracked one by one, so only its label space (or the
+                    // `name:` the pipeline gives it) enters the fingerprint, never its path: a copy
+                    // elsewhere reuses every folder. Its listing is kept to say what changed.
+                    let identity = try name ?? workspace.datasetIdentity(of: absolute)
+                    inputIdentity[binding.option] = .object(["dataset": .string(identity)])
+                    datasets[binding.option] = try workspace.content(of: absolute, scope: .datasetWithoutFrames)
+                } else if StageCatalog.annotationOptions.contains(binding.option) && isFolder {
+                    // Labels and splits: the annotation files' content, not the videos'.
+                    let content = try workspace.content(of: absolute, scope: .datasetAnnotations)
+                    inputIdentity[binding.option] = .object(["annotations": .string(content.digest)])
+                    inputDigests[binding.option] = content.digest
                 } else {
+                    // Any other file or folder (weights, a model directory) by content.
+                    let content = try workspace.content(of: absolute)
                     inputIdentity[binding.option] = .object(["digest": .string(content.digest)])
+                    inputDigests[binding.option] = content.digest
                 }
             }
         }
@@ -86,7 +97,7 @@ public struct Planner: Sendable {
         var plan = StagePlan(name: stage.name, kind: kind, processes: stage.processes ?? 1, executable: executable, version: version, params: params,
                              paramValues: paramValues, fingerprint: nil, directory: nil, arguments: [],
                              inputs: inputPaths, upstreamTokens: tokens, status: .waiting(upstream: waitingFor),
-                             record: nil, upstreamItems: upstreamItems, datasets: datasets)
+                             record: nil, upstreamItems: upstreamItems, datasets: datasets, inputDigests: inputDigests)
         guard waitingFor.isEmpty else { return plan }
 
         let fingerprint = Fingerprint.compute(stage: stage.name, version: version, params: params,
@@ -119,6 +130,8 @@ public struct Planner: Sendable {
                 }
             }
             for (option, content) in plan.datasets.sorted(by: { $0.key < $1.key }) where record.datasets[option] != content.digest {
+                // Another dataset (a subset, a copy with other files) completed here and nothing changed since.
+                if let listing = record.completedDatasets?[option + "\t" + content.digest], listing == record.outputListing { continue }
                 let seen = ListingFile.read(Self.listingURL(directory: directory, option: option)) ?? [:]
                 reasons.append("\(option) \(plan.inputs[option] ?? "") changed: \(content.changes(since: seen))")
             }
@@ -144,6 +157,14 @@ public struct Planner: Sendable {
                 "\(key) \(before.paramValues[key] ?? "unset") → \(plan.paramValues[key] ?? "unset")"
             }
             if !changed.isEmpty { reasons.append("params changed: " + changed.joined(separator: ", ")) }
+            if let inputs = before.inputs {
+                for option in Set(inputs.keys).union(plan.inputDigests.keys).sorted() where inputs[option] != plan.inputDigests[option] {
+                    let path = plan.inputs[option] ?? before.inputPaths?[option] ?? option
+                    let file = URL(fileURLWithPath: path).lastPathComponent
+                    let moved = before.inputPaths?[option].map { $0 != path ? " (was \($0))" : "" } ?? ""
+                    reasons.append("\(option): \(file) changed\(moved)")
+                }
+            }
             let upstream = Set(before.upstream.keys).union(plan.upstreamTokens.keys).sorted()
                 .filter { before.upstream[$0] != plan.upstreamTokens[$0] }
             for name in upstream {

@@ -127,6 +127,9 @@ public final class Runner: @unchecked Sendable {
     private var children: Set<Int32> = []
     /// Set by `interrupt()`: start nothing more.
     private var interrupted = false
+    /// The folders this run planned, registered in `<run folder>/uses.json` as they are planned.
+    private var uses: RunUses?
+    private var usesFolder: URL?
 
     /// Whether `interrupt()` was called.
     public var isInterrupted: Bool {
@@ -184,7 +187,14 @@ public final class Runner: @unchecked Sendable {
         if let from = options.from { forced.formUnion(try Self.downstream(pipeline, of: from)) }
         let folder = workspace.cache.appendingPathComponent("runs")
             .appendingPathComponent(Self.runID(start))
-        if !options.dryRun { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
+        if !options.dryRun {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let registered = RunUses(pipeline: pipeline.name, file: pipeline.file.standardizedFileURL.path,
+                                     host: ProcessInfo.processInfo.hostName, pid: getpid(), startedAt: Clock.stamp(start), folders: [])
+            try registered.write(to: folder)
+            uses = registered
+            usesFolder = folder
+        }
         for name in selected { states[name] = .pending }
 
         condition.lock()
@@ -254,6 +264,13 @@ public final class Runner: @unchecked Sendable {
             if case .failure(let error) = planned { cannotPlan(name, error) }
             return true
         }
+        if let directory = plan.directory, !options.dryRun {
+            do { try registerUse(directory) } catch {
+                cannotPlan(name, RunnerError.unusableCache(path: usesFolder?.path ?? workspace.cache.path,
+                                                           reason: "cannot register the run's folders: \(error.localizedDescription)"))
+                return true
+            }
+        }
         if plan.status.isUpToDate {
             states[name] = .done(plan)
             results[name] = StageResult(plan, action: .upToDate)
@@ -276,6 +293,16 @@ public final class Runner: @unchecked Sendable {
             }.start()
         }
         return true
+    }
+
+    /// Adds `directory` to the run's uses file before the stage runs, so gc keeps it. Called with `condition` locked.
+    private func registerUse(_ directory: URL) throws {
+        guard var registered = uses, let folder = usesFolder else { return }
+        let path = directory.standardizedFileURL.path
+        guard !registered.folders.contains(path) else { return }
+        registered.folders.append(path)
+        try registered.write(to: folder)
+        uses = registered
     }
 
     /// Remembers or forgets a running stage process; one that starts after an interrupt is stopped at once.
@@ -361,7 +388,11 @@ public final class Runner: @unchecked Sendable {
                 let index = try Planner.itemIndex(directory)
                 record.itemIndex = index.digest
                 record.items = index.count
-                record.outputListing = try Planner.outputListing(directory)
+                let listing = try Planner.outputListing(directory)
+                record.outputListing = listing
+                var completed = (StageRecord.read(directory: directory)?.completedDatasets ?? [:]).filter { $0.value == listing }
+                for (option, content) in current.datasets { completed[option + "\t" + content.digest] = listing }
+                record.completedDatasets = completed.count > 32 ? nil : completed
                 for (option, content) in current.datasets {
                     try ListingFile.write(content.files, to: Planner.listingURL(directory: directory, option: option))
                 }
@@ -383,7 +414,8 @@ public final class Runner: @unchecked Sendable {
         for (name, state) in states {
             guard case .done(let plan) = state, let fingerprint = plan.fingerprint, let directory = plan.directory else { continue }
             stages[name] = PipelineRecord.Stage(fingerprint: fingerprint, directory: directory.path, version: plan.version,
-                                                params: plan.params, paramValues: plan.paramValues, upstream: plan.upstreamTokens)
+                                                params: plan.params, paramValues: plan.paramValues, upstream: plan.upstreamTokens,
+                                                inputs: plan.inputDigests, inputPaths: plan.inputs)
         }
         let known = Set(pipeline.stages.map(\.name))
         stages = stages.filter { known.contains($0.key) }

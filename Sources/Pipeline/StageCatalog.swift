@@ -9,11 +9,17 @@ enum StageCatalog {
     /// Options that change how a stage runs but not what it writes: they reach the command line
     /// but not the fingerprint, so decoding with more workers or allowing more failures reuses
     /// the cache. (`device`, `batch` and `dtype` do enter it: they can change the numbers.)
-    static let executionOnly: Set<String> = ["workers", "threads", "max-failures", "items-per-shard", "stop-after", "quiet"]
+    /// `videos` (a folder with the videos, kept elsewhere) is one too: items enter by their content digest.
+    static let executionOnly: Set<String> = ["workers", "threads", "max-failures", "items-per-shard", "stop-after", "quiet", "videos"]
 
     /// The input option of an item stage that names the dataset its items come from (vimo-decode's
     /// `--dataset`): it enters the fingerprint by identity, not content, so new videos reuse the folder.
     static let datasetOption = "dataset"
+
+    /// The input options of whole-set stages that name a dataset folder for its labels and splits
+    /// (`vimo-moclip train --labels`, `vimo-tfam --annotations`, `vimo-eval --annotations`): they enter
+    /// by the content of its annotation files only, not its videos or frames.
+    static let annotationOptions: Set<String> = ["labels", "annotations"]
 
     /// The kind of a stage, from its `kind:` or from the catalog.
     static func kind(of stage: StageDefinition) -> StageKind {

@@ -28,6 +28,10 @@ public struct StageRecord: Codable, Equatable, Sendable {
     public var datasets: [String: String]
     /// For an item stage: digest of the committed shard names and sizes (tells hand-made changes).
     public var outputListing: String?
+    /// For an item stage shared by several datasets (copies, subsets): `option<TAB>dataset digest` →
+    /// the output listing when a run over that dataset completed, for the last few datasets. A dataset
+    /// seen complete is still up to date while the folder's shards have not changed since.
+    public var completedDatasets: [String: String]? = nil
     /// For an item stage: digest of the sorted (item, source) pairs it holds, and how many items.
     public var itemIndex: String?
     /// Items held (item stages, when complete).
@@ -77,6 +81,10 @@ public struct PipelineRecord: Codable, Equatable, Sendable {
         public var paramValues: [String: String]
         /// Upstream stage → token that entered the fingerprint.
         public var upstream: [String: String]
+        /// Input option → content digest, for the inputs that entered by content (absent in older records).
+        public var inputs: [String: String]? = nil
+        /// Input option → path, as the run resolved it (absent in older records).
+        public var inputPaths: [String: String]? = nil
     }
     /// The pipeline name.
     public var pipeline: String

@@ -61,4 +61,6 @@ public struct StagePlan: Sendable {
     var upstreamItems: [String: String]
     /// Item stage: current content of each dataset input.
     var datasets: [String: InputContent]
+    /// Digest of each external input that entered the fingerprint by content (weights, annotations).
+    var inputDigests: [String: String] = [:]
 }

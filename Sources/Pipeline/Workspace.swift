@@ -1,4 +1,5 @@
 import Core
+import Datasets
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -16,6 +17,8 @@ public final class Workspace: @unchecked Sendable {
     private var versions: [String: String] = [:]
     /// External inputs already read in this invocation (several stages read one dataset).
     private var contents: [String: InputContent] = [:]
+    /// Dataset identities already computed in this invocation.
+    private var identities: [String: String] = [:]
     private var versionsDirty = false
     private let lock = NSLock()
 
@@ -61,15 +64,36 @@ public final class Workspace: @unchecked Sendable {
     }
 
     /// The content of an external input, read once per invocation however many stages use it.
-    func content(of path: String) throws -> InputContent {
+    func content(of path: String, scope: InputContent.Scope = .all) throws -> InputContent {
+        let key = "\(scope)\t" + path
         lock.lock()
-        if let known = contents[path] { lock.unlock(); return known }
+        if let known = contents[key] { lock.unlock(); return known }
         lock.unlock()
-        let content = try InputContent.read(path, cache: digests)
+        let content = try InputContent.read(path, cache: digests, scope: scope)
         lock.lock()
-        contents[path] = content
+        contents[key] = content
         lock.unlock()
         return content
+    }
+
+    /// A dataset folder's identity where it lies: the digest of its label space (the class names in
+    /// id order), never its path, so a copy, a move or another mount of the dataset finds the same
+    /// cache folders, while adding videos keeps them too (items are tracked one by one).
+    func datasetIdentity(of path: String) throws -> String {
+        lock.lock()
+        if let known = identities[path] { lock.unlock(); return known }
+        lock.unlock()
+        let classes: ClassList
+        do {
+            classes = try DatasetLoader.labelSpace(root: URL(fileURLWithPath: path))
+        } catch {
+            throw RunnerError.missingInput(path: path, reason: error.localizedDescription)
+        }
+        let identity = "classes:" + FileDigest.sha256(of: Data(classes.names.joined(separator: "\n").utf8))
+        lock.lock()
+        identities[path] = identity
+        lock.unlock()
+        return identity
     }
 
     /// The executable a command's first word names.

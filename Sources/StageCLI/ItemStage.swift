@@ -99,12 +99,30 @@ public struct ItemStage {
         if !todo.isEmpty {
             terminal.progress(progress.render(done: processed + failures.count, units: rows, failed: failures.count), force: true)
         }
+        if processed > 0 { Self.dropSuperseded(in: output, compression: compression, terminal: terminal) }
         return StageSummary(
             stage: stage, inputs: inputs, shard: shard.description, params: params, fingerprint: fingerprint,
             itemsInInput: index.items.count, itemsInShard: mine.count, alreadyCached: mine.count - todo.count,
             processed: processed, failed: failures, warnings: warnings,
             inputProblems: index.problems.map { $0.localizedDescription }, rows: rows, rowUnit: rowUnit,
             seconds: Date().timeIntervalSince(start), digestsComputed: 0, shardsWritten: sink.committed.map(\.lastPathComponent))
+    }
+}
+
+extension ItemStage {
+    /// Rewrites the shards whose items were computed again (a replaced video), so the folder holds one
+    /// version of every item; a failure is only a warning (readers still take the newest rows).
+    public static func dropSuperseded(in output: URL, compression: Compression, terminal: Terminal) {
+        do {
+            let result = try ShardCompaction.dropSuperseded(in: output, compression: compression)
+            if !result.droppedItems.isEmpty {
+                terminal.line("\(terminal.program): dropped the superseded rows of \(result.droppedItems.count) item(s) computed again "
+                    + "(\(result.rewritten.count) shard(s) rewritten, \(result.removed.count) removed)")
+            }
+        } catch {
+            terminal.warning("could not drop superseded rows in \(output.path): \(error.localizedDescription) "
+                + "(readers take the newest rows; the next run tries again)")
+        }
     }
 }
 

@@ -38,6 +38,11 @@ public struct StageOptions: ParsableArguments {
             terminal.error("cannot write the run summary: \(error.localizedDescription)")
         }
         terminal.line(result.closingLine + " Summary: \(url.path)")
-        if result.failed.count > maxFailures { throw ExitCode(1) }
+        if result.failed.count > maxFailures {
+            terminal.error("\(result.failed.count) item(s) failed, more than --max-failures \(maxFailures) allows "
+                + "(every other item is committed); to let a run go on past them (missing or damaged videos, say), "
+                + "raise --max-failures, or the pipeline's max-failures param")
+            throw ExitCode(1)
+        }
     }
 }

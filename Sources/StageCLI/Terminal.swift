@@ -4,7 +4,8 @@ import Foundation
 /// one every few seconds otherwise) and error lines. Thread-safe. This module is the
 /// executables' terminal layer; the libraries below it never print.
 public final class Terminal: @unchecked Sendable {
-    private let program: String
+    /// The executable's name, which prefixes its lines.
+    public let program: String
     private let quiet: Bool
     private let interactive = isatty(STDERR_FILENO) != 0
     private let lock = NSLock()

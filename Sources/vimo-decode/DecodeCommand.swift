@@ -13,10 +13,13 @@ struct DecodeCommand: ParsableCommand {
         commandName: "vimo-decode",
         abstract: "Decode a video dataset to 224×224 RGB frames cached in HDF5 shards.",
         discussion: """
-        Reads an Animal Kingdom layout (<root>/video/<id>.mp4 + <root>/annotation/) or a folder with \
-        labels.csv, decodes each video with FFmpeg (bilinear, bit-identical to the ffmpeg CLI), and writes \
-        shards to --out. Items already committed there with the same video digest are skipped, so an \
-        interrupted run resumes where it stopped and new videos are the only work.
+        Reads the Animal Kingdom release as it unpacks (Animal_Kingdom/ or its action_recognition/ folder: \
+        annotation/train.csv, val.csv, df_action.xlsx, AR_metadata.xlsx, dataset/video/<id>.mp4, \
+        dataset/image/<id>/), ViMoCLIP's repository layout (dataset/annotations/, dataset/videos/), or a \
+        folder with labels.csv; decodes each video with FFmpeg (bilinear, bit-identical to the ffmpeg CLI), \
+        or its JPEG frame folder, and writes shards to --out. Items already committed there with the same \
+        source digest are skipped, so an interrupted run resumes where it stopped and new videos are the \
+        only work. A missing video fails its item (see --max-failures); the rest proceed.
 
         Exit status: 0 all items decoded or cached; 1 more items failed than --max-failures allows; \
         2 the dataset or the output folder cannot be used (bad annotations, mismatched parameters); \
@@ -26,6 +29,14 @@ struct DecodeCommand: ParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("Dataset root folder.", valueName: "root"))
     var dataset: String
+
+    @Option(name: .long, help: ArgumentHelp("Folder with the videos, when they are not in the dataset's own video folder.",
+                                            valueName: "dir"))
+    var videos: String?
+
+    @Option(name: .long, help: ArgumentHelp("Decode each item from its video, from its JPEG frame folder (dataset/image/<id>/), or auto: the video when there is one, else the frames.",
+                                            valueName: "videos|images|auto"))
+    var framesFrom: MediaSource = .auto
 
     @Option(name: .long, help: "Which split to decode: train, val or all.")
     var split: SplitOption = .all
@@ -66,11 +77,17 @@ struct DecodeCommand: ParsableCommand {
         guard FileManager.default.fileExists(atPath: dataset, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ValidationError("--dataset \(dataset) is not a folder")
         }
+        if let videos {
+            guard FileManager.default.fileExists(atPath: videos, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ValidationError("--videos \(videos) is not a folder")
+            }
+        }
     }
 
     func run() throws {
         let settings = DecodeSettings(
-            datasetRoot: URL(fileURLWithPath: dataset), split: split.selection, output: URL(fileURLWithPath: out),
+            datasetRoot: URL(fileURLWithPath: dataset), videos: videos.map { URL(fileURLWithPath: $0) },
+            media: framesFrom, split: split.selection, output: URL(fileURLWithPath: out),
             selection: try FrameSelection(parsing: sampling), shard: stage.selector,
             workers: workers, threads: threads, itemsPerShard: itemsPerShard,
             compression: try Compression(parsing: compression), continueOnBadRows: continueOnBadRows,
@@ -98,3 +115,5 @@ enum SplitOption: String, ExpressibleByArgument, CaseIterable {
         }
     }
 }
+
+extension MediaSource: ExpressibleByArgument {}

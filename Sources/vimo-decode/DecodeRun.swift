@@ -8,6 +8,8 @@ import Store
 /// Everything a decode run needs, already validated.
 struct DecodeSettings {
     var datasetRoot: URL
+    var videos: URL?
+    var media: MediaSource
     var split: SplitSelection
     var output: URL
     var selection: FrameSelection
@@ -50,8 +52,11 @@ final class DecodeRun: @unchecked Sendable {
 
     func run() throws -> StageSummary {
         let start = Date()
-        let dataset = try DatasetLoader.load(root: settings.datasetRoot, split: settings.split,
-                                             continueOnError: settings.continueOnBadRows)
+        // Missing media is not a load error: each such item fails on its own (counted against --max-failures).
+        let options = DatasetOptions(continueOnError: settings.continueOnBadRows, requireMedia: false,
+                                     videos: settings.videos, media: settings.media)
+        let dataset = try DatasetLoader.load(root: settings.datasetRoot, split: settings.split, options: options)
+        for note in dataset.notes { terminal.line("vimo-decode: " + note) }
         for problem in dataset.problems { terminal.warning("skipped: \(problem.localizedDescription)") }
         let mine = dataset.items.filter { settings.shard.contains($0.id) }
 
@@ -68,7 +73,7 @@ final class DecodeRun: @unchecked Sendable {
         var todo: [(item: VideoItem, source: String)] = []
         for item in mine {
             do {
-                let source = try digests.digest(of: item.video)
+                let source = try Self.sourceDigest(of: item, root: dataset.root, digests: digests)
                 if !index.contains(item: item.id, source: source) { todo.append((item, source)) }
             } catch {
                 fail(item.id, error)
@@ -102,6 +107,7 @@ final class DecodeRun: @unchecked Sendable {
             terminal.progress(progress.render(done: processed + failures.count - unreadable, units: rows,
                                               failed: failures.count), force: true)
         }
+        if processed > 0 { ItemStage.dropSuperseded(in: settings.output, compression: settings.compression, terminal: terminal) }
 
         return StageSummary(
             stage: "decode", inputs: ["dataset": settings.datasetRoot.path, "split": "\(settings.split)"],
@@ -113,8 +119,22 @@ final class DecodeRun: @unchecked Sendable {
             digestsComputed: digests.filesRead, shardsWritten: shardsWritten.map(\.lastPathComponent))
     }
 
+    /// The digest of the item's input: its video file, or its frame folder's files (by content, so a
+    /// copied dataset keeps its items).
+    static func sourceDigest(of item: VideoItem, root: URL, digests: DigestCache) throws -> String {
+        if let folder = item.imageFolder {
+            return try digests.digest(ofFolder: folder, files: ImageSequence.frameFiles(in: folder, id: item.id).map(\.name))
+        }
+        guard FileManager.default.fileExists(atPath: item.video.path) else {
+            throw DecodeFailure.missingVideo(relativePath(item.video, under: root))
+        }
+        return try digests.digest(of: item.video)
+    }
+
     private func decode(_ item: VideoItem, source: String, labels: [UInt8], into sink: ShardSink) throws {
-        let decoder = try VideoDecoder(url: item.video, options: DecodeOptions(threads: settings.threads))
+        let options = DecodeOptions(threads: settings.threads)
+        let decoder = try item.imageFolder.map { try VideoDecoder(imageSequence: $0, id: item.id, options: options) }
+            ?? VideoDecoder(url: item.video, options: options)
         var pixels: [UInt8] = []
         var indices: [Int32] = []
         let report = try decoder.decode(settings.selection) { frame in
@@ -158,4 +178,24 @@ final class DecodeRun: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         return try body()
     }
+}
+
+/// Why an item could not be decoded before FFmpeg was asked.
+enum DecodeFailure: Error, LocalizedError {
+    /// The annotations name a video that is not there.
+    case missingVideo(String)
+
+    var errorDescription: String? {
+        switch self {
+        case .missingVideo(let path):
+            return "video file \(path) not found (the run goes on; --max-failures N lets it finish with up to N such items)"
+        }
+    }
+}
+
+/// `url`'s path relative to `root` when it lies under it.
+func relativePath(_ url: URL, under root: URL) -> String {
+    let base = root.standardizedFileURL.path + "/"
+    let path = url.standardizedFileURL.path
+    return path.hasPrefix(base) ? String(path.dropFirst(base.count)) : path
 }

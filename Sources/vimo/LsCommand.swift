@@ -9,7 +9,7 @@ struct CacheOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Folder of pipeline files whose stages count as users.", valueName: "dir"))
     var pipelines: String = "pipelines"
 
-    func inventory(console: Console) throws -> (Workspace, CacheInventory) {
+    func inventory(console: Console, retention: CacheInventory.Retention = .init()) throws -> (Workspace, CacheInventory) {
         let workspace: Workspace
         do {
             workspace = try Workspace(cache: Workspace.defaultCache(option: cache), searchPath: Console.siblingFolders)
@@ -24,7 +24,7 @@ struct CacheOptions: ParsableArguments {
                 console.note("skipping \(name): \(error.localizedDescription)")
             }
         }
-        return (workspace, CacheInventory.read(workspace: workspace, pipelines: definitions))
+        return (workspace, CacheInventory.read(workspace: workspace, pipelines: definitions, retention: retention))
     }
 }
 
@@ -44,7 +44,7 @@ struct Ls: ParsableCommand {
             let state = entry.complete ? (entry.items.map { "\($0) items" } ?? "complete") : "incomplete"
             console.line("  " + Console.pad("\(entry.stage)/\(entry.directory.lastPathComponent)", 36)
                          + Console.pad(CacheInventory.size(entry.bytes), 10) + Console.pad(state, 14)
-                         + (entry.users.isEmpty ? "unused" : "used by " + entry.users.joined(separator: ", ")))
+                         + (entry.reasonsToKeep.isEmpty ? "unused" : entry.reasonsToKeep.joined(separator: "; ")))
         }
         console.line("\(inventory.entries.count) folder(s), \(CacheInventory.size(total)); unused: \(inventory.unused.count) "
                      + "(\(CacheInventory.size(inventory.unused.reduce(0) { $0 + $1.bytes })); `vimo gc --delete` removes them)")
@@ -53,33 +53,59 @@ struct Ls: ParsableCommand {
 
 struct Gc: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Remove cache folders no pipeline uses, and temporaries left by crashed writers (a dry run unless --delete).")
+        abstract: "Remove cache folders nothing keeps, and temporaries left by crashed writers (a dry run unless --delete).",
+        discussion: """
+        A folder is kept while a pipeline in --pipelines resolves to it, while a run in progress planned it \
+        (runs register their folders as they plan them, before they run), or while any recorded run \
+        (<cache>/runs/) produced or read it. --keep-last N keeps only each pipeline's newest N runs' folders; \
+        --older-than DAYS lets runs older than that go. Each folder is locked before it is deleted; one that \
+        a runner holds is kept. The dry run says for every folder why it stays or would go.
+
+        Exit status: 0 done (or nothing to do); 2 the cache cannot be used; 64 invalid options.
+        """)
 
     @OptionGroup var options: CacheOptions
     @Flag(name: .long, help: "Really delete (default: only list what would go).") var delete = false
+    @Option(name: .long, help: ArgumentHelp("Keep only the folders of each pipeline's newest N recorded runs.", valueName: "N"))
+    var keepLast: Int?
+    @Option(name: .long, help: ArgumentHelp("Recorded runs older than this many days no longer keep their folders.", valueName: "days"))
+    var olderThan: Double?
+
+    func validate() throws {
+        if let keepLast, keepLast < 0 { throw ValidationError("--keep-last must be 0 or more") }
+        if let olderThan, olderThan < 0 { throw ValidationError("--older-than must be 0 or more days") }
+    }
 
     func run() throws {
         let console = Console()
-        let (workspace, inventory) = try options.inventory(console: console)
+        let retention = CacheInventory.Retention(keepLast: keepLast, olderThan: olderThan.map { $0 * 86_400 })
+        let (workspace, inventory) = try options.inventory(console: console, retention: retention)
         var freed: Int64 = 0
-        for entry in inventory.unused {
-            if let holder = StageLock.currentHolder(directory: entry.directory) {
-                console.note("keeping \(Console.short(entry.directory)): in use by \(holder)")
+        for entry in inventory.entries {
+            let name = "\(Console.short(entry.directory)) (\(CacheInventory.size(entry.bytes)))"
+            let reasons = entry.reasonsToKeep
+            guard reasons.isEmpty else {
+                console.line("keep \(name): " + reasons.joined(separator: "; "))
                 continue
             }
-            freed += entry.bytes
-            if delete {
-                do { try FileManager.default.removeItem(at: entry.directory) } catch {
-                    console.error("cannot remove \(entry.directory.path): \(error.localizedDescription)")
-                    continue
-                }
-                console.line("removed \(Console.short(entry.directory)) (\(CacheInventory.size(entry.bytes)))")
-            } else {
-                console.line("would remove \(Console.short(entry.directory)) (\(CacheInventory.size(entry.bytes)))")
+            let why = "no pipeline uses it" + (entry.lastRun.map { "; its newest run \($0) is past the retention" } ?? "; no recorded run names it")
+            guard delete else {
+                console.line("would remove \(name): \(why)")
+                freed += entry.bytes
+                continue
+            }
+            switch CacheInventory.remove(entry, workspace: workspace) {
+            case .removed:
+                freed += entry.bytes
+                console.line("removed \(name): \(why)")
+            case .kept(let reason):
+                console.line("keep \(name): \(reason)")
+            case .failed(let reason):
+                console.error("cannot remove \(entry.directory.path): \(reason)")
             }
         }
-        let used = inventory.entries.filter { !$0.users.isEmpty }
-        for temporary in CacheInventory.staleTemporaries(workspace: workspace, entries: used, dryRun: !delete) {
+        let kept = inventory.entries.filter { !$0.reasonsToKeep.isEmpty }
+        for temporary in CacheInventory.staleTemporaries(workspace: workspace, entries: kept, dryRun: !delete) {
             console.line((delete ? "removed " : "temporary (removed if its writer is gone) ") + Console.short(temporary))
         }
         console.line(delete ? "freed \(CacheInventory.size(freed))" : "would free \(CacheInventory.size(freed)); run with --delete to remove")

@@ -88,14 +88,15 @@ final class AnimalKingdomLoaderTests: XCTestCase {
         }
     }
 
-    func testAMissingClassListIsNamed() throws {
+    func testWithoutAClassListTheBuiltInAnimalKingdomListIsUsed() throws {
         let root = try temporaryFolder(self)
-        try write("S/N,video_id,type,labels\n1,AAAA,train,1\n", to: "annotation/AR_metadata.csv", in: root)
-        XCTAssertThrowsError(try DatasetLoader.load(root: root, split: .all)) { error in
-            guard case let .missingAnnotation(path, expected) = error as? DatasetError else { return XCTFail("\(error)") }
-            XCTAssertEqual(path, root.appendingPathComponent("annotation/df_action.csv").path)
-            XCTAssertEqual(expected, ["annotation/df_action.csv", "annotation/classes.txt", "classes.txt"])
-        }
+        try write("S/N,video_id,type,labels\n1,AAAA,train,139\n", to: "annotation/AR_metadata.csv", in: root)
+        try touchVideos(["AAAA"], in: root)
+        let dataset = try DatasetLoader.load(root: root, split: .all)
+        XCTAssertEqual(dataset.classes.count, 140)
+        XCTAssertEqual(dataset.classes[139].name, "Yawning")
+        XCTAssertEqual(dataset.items.first?.labels, [139])
+        XCTAssertTrue(dataset.notes.contains { $0.contains("built in") }, "\(dataset.notes)")
     }
 
     func testClassesTxtStandsInForDfAction() throws {
@@ -111,7 +112,8 @@ final class AnimalKingdomLoaderTests: XCTestCase {
     func testAFolderWithNeitherLayoutIsRejected() throws {
         let root = try temporaryFolder(self)
         XCTAssertThrowsError(try DatasetLoader.load(root: root, split: .all)) { error in
-            guard case .unknownLayout = error as? DatasetError else { return XCTFail("\(error)") }
+            guard case .noAnnotations = error as? DatasetError else { return XCTFail("\(error)") }
+            XCTAssertTrue(error.localizedDescription.contains("labels.csv"), error.localizedDescription)
         }
     }
 }
@@ -125,7 +127,7 @@ final class VideosOptionalTests: XCTestCase {
                                           to: root.appendingPathComponent("annotation/AR_metadata.csv"))
         try ClassList.named(["a", "b"]).writeDfAction(to: root.appendingPathComponent("annotation/df_action.csv"))
         XCTAssertThrowsError(try DatasetLoader.load(root: root, split: .all)) { error in
-            XCTAssertTrue(error.localizedDescription.contains("video/AAAA.mp4"), error.localizedDescription)
+            XCTAssertTrue(error.localizedDescription.contains("video file AAAA.mp4 not found"), error.localizedDescription)
         }
         let loose = try DatasetLoader.load(root: root, split: .all, requireVideos: false)
         XCTAssertEqual(loose.items.map(\.id).sorted(), ["AAAA", "BBBB"])

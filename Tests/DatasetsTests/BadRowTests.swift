@@ -40,8 +40,8 @@ final class BadRowTests: XCTestCase {
 
     func testContinueOnErrorKeepsGoodItemsAndCollectsEveryKind() throws {
         let dataset = try DatasetLoader.load(root: makeRoot(), split: .all, continueOnError: true)
-        XCTAssertEqual(dataset.items.map(\.id), ["GOOD1", "GOOD2", "GOOD1"])
-        XCTAssertEqual(dataset.items.map(\.split), [.train, .val, .val], "the same id in another split is not a duplicate")
+        XCTAssertEqual(dataset.items.map(\.id), ["GOOD1", "GOOD2"])
+        XCTAssertEqual(dataset.items.map(\.split), [.train, .val], "a clip in both splits is left in the first only")
         let described = dataset.problems.map { $0.errorDescription ?? "" }
         XCTAssertEqual(described, [
             "annotation/AR_metadata.csv:3: video COLUMNS: expected 4 comma-separated fields (S/N,video_id,type,labels), found 3",
@@ -50,6 +50,7 @@ final class BadRowTests: XCTestCase {
             "annotation/AR_metadata.csv:6: video GOOD1: duplicate video id in the train split (first at line 2)",
             "annotation/AR_metadata.csv:7: video NOVIDEO: video file video/NOVIDEO.mp4 not found",
             "annotation/AR_metadata.csv:8: empty video id",
+            "annotation/AR_metadata.csv:10: video GOOD1: video id is in both train (line 2) and val: a clip in both splits would leak training data into evaluation",
         ])
     }
 

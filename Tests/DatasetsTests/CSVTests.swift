@@ -37,7 +37,7 @@ final class CSVTests: XCTestCase {
     }
 
     func testWrittenLinesReadBack() throws {
-        let fields = ["plain", "with,comma", "with \"quote\"", "two\nlines", ""]
+        let fields = ["plain", "with,comma", "with \"quote\"", "two\nlines", "windows\r\nbreak", ""]
         XCTAssertEqual(try CSV.records(CSV.line(fields)).map(\.fields), [fields])
     }
 }

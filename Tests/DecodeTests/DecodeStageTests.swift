@@ -82,6 +82,15 @@ final class DecodeStageTests: XCTestCase {
         let entry = try XCTUnwrap(try ShardIndex.build(directory: out)[clips[1].id])
         let stored = try ShardReader(url: entry.shard).readFrames(rows: entry.rows)
         XCTAssertTrue(stored == Array(try TestSupport.ffmpegReferenceFrames(changed).joined()))
+        // The superseded rows are gone: a plain glob over the folder's shards sees each item once.
+        let occurrences = try ShardDirectory.committedShards(in: out).flatMap { try ShardReader(url: $0).items }
+        XCTAssertEqual(occurrences.sorted(), clips.map(\.id).sorted())
+        let h5py = try TestSupport.run("/usr/bin/python3", ["-c", """
+            import glob, h5py, sys
+            ids = [i for p in sorted(glob.glob(sys.argv[1] + "/shard-*.h5")) for i in h5py.File(p, "r")["items"].asstr()[:]]
+            print(len(ids), len(set(ids)))
+            """, out.path])
+        XCTAssertEqual(String(decoding: h5py.stdout, as: UTF8.self), "4 4\n", h5py.stderr)
     }
 
     func testBadVideosAreReportedAndTheRestProceed() throws {

@@ -12,6 +12,8 @@ final class PlannerTests: XCTestCase {
         folder = try TestSupport.temporaryFolder("vimo-planner")
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("dataset"), withIntermediateDirectories: true)
         try Data("a".utf8).write(to: folder.appendingPathComponent("dataset/a.mp4"))
+        try Data("video,labels\na,walk\n".utf8).write(to: folder.appendingPathComponent("dataset/labels.csv"))
+        try Data("walk\nrun\n".utf8).write(to: folder.appendingPathComponent("dataset/classes.txt"))
         try Data("w1".utf8).write(to: folder.appendingPathComponent("weights.bin"))
     }
 
@@ -50,8 +52,10 @@ final class PlannerTests: XCTestCase {
         XCTAssertNotEqual(try plans(stub(params: "{x: 1.0, y: fast}"))["a"]!.fingerprint, base, "1 and 1.0 are different params")
         XCTAssertEqual(try plans(stub(params: "{x: 1, y: fast}"), cache: "other")["a"]!.fingerprint, base,
                        "the fingerprint does not depend on where the cache is")
-        // DESIGN §4 written out: SHA-256 over the stage name, code version and canonical params JSON (no upstream).
-        let params = #"{"inputs":{"dataset":{"dataset":"\#(folder.appendingPathComponent("dataset").path)"}},"params":{"x":1,"y":"fast"}}"#
+        // DESIGN §4 written out: SHA-256 over the stage name, code version and canonical params JSON (no upstream);
+        // the dataset enters by its label space (the class names in id order), not its path.
+        let classes = "classes:" + FileDigest.sha256(of: Data("walk\nrun".utf8))
+        let params = #"{"inputs":{"dataset":{"dataset":"\#(classes)"}},"params":{"x":1,"y":"fast"}}"#
         let expected = FileDigest.sha256(of: Data("a\na-1\n\(params)\n".utf8))
         XCTAssertEqual(base, expected)
     }
@@ -68,6 +72,25 @@ final class PlannerTests: XCTestCase {
         try Data("c".utf8).write(to: folder.appendingPathComponent("dataset/c.mp4"))
         XCTAssertNotEqual(try plans(stub(params: "{}", option: "model"))["a"]!.fingerprint, otherFolder.fingerprint,
                           "a folder that is not the item stage's dataset (a model directory) enters by content")
+        // Annotations of a whole-set stage enter by their files' content, not the videos'.
+        let annotations = try plans(stub(params: "{}", kind: "whole", option: "annotations"))["a"]!
+        try Data("d".utf8).write(to: folder.appendingPathComponent("dataset/d.mp4"))
+        XCTAssertEqual(try plans(stub(params: "{}", kind: "whole", option: "annotations"))["a"]!.fingerprint, annotations.fingerprint,
+                       "a new video is not a new annotation")
+        // The same dataset elsewhere: the same folders for both kinds.
+        let copy = folder.appendingPathComponent("elsewhere/dataset")
+        try FileManager.default.createDirectory(at: copy.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: folder.appendingPathComponent("dataset"), to: copy)
+        XCTAssertEqual(try plans(stub(params: "{}", input: "elsewhere/dataset"))["a"]!.fingerprint, items.fingerprint,
+                       "a copy of the dataset reuses the item stage's folder")
+        XCTAssertEqual(try plans(stub(params: "{}", kind: "whole", input: "elsewhere/dataset", option: "annotations"))["a"]!.fingerprint,
+                       annotations.fingerprint, "and the trainer's")
+        try Data("video,labels\na,run\n".utf8).write(to: folder.appendingPathComponent("dataset/labels.csv"))
+        XCTAssertNotEqual(try plans(stub(params: "{}", kind: "whole", option: "annotations"))["a"]!.fingerprint, annotations.fingerprint,
+                          "a relabelled clip reruns the trainer")
+        try Data("walk\nrun\njump\n".utf8).write(to: folder.appendingPathComponent("dataset/classes.txt"))
+        XCTAssertNotEqual(try plans(stub(params: "{}"))["a"]!.fingerprint, items.fingerprint,
+                          "another label space is another folder (the shards' label vectors change)")
         // A weights file enters item stages by content too.
         let weights = try plans(stub(params: "{}", input: "weights.bin"))["a"]!
         try Data("w2".utf8).write(to: folder.appendingPathComponent("weights.bin"))
@@ -85,7 +108,7 @@ final class PlannerTests: XCTestCase {
             return (workspace.digests.filesRead, fingerprint)
         }
         let first = try check()
-        XCTAssertEqual(first.reads, 1, "the first look reads the dataset's one file")
+        XCTAssertEqual(first.reads, 3, "the first look reads the dataset's three files")
         let second = try check()
         XCTAssertEqual(second.reads, 0, "the digest cache (path, inode, size, mtime) answers the second")
         XCTAssertEqual(second.fingerprint, first.fingerprint)

@@ -46,11 +46,19 @@ final class RunnerTests: XCTestCase {
             XCTAssertEqual(result.status, 0, result.stderr)
             return String(decoding: result.stdout, as: UTF8.self)
         }
-        let dry = try gc([])
+        // By default every recorded run keeps what it produced; --keep-last 1 keeps only the newest run's.
+        let keepAll = try gc(["--delete"])
+        XCTAssertFalse(keepAll.contains("removed"), keepAll)
+        let line = { (text: String, folder: String) in text.split(separator: "\n").first { $0.contains(folder + " (") }.map(String.init) ?? "" }
+        XCTAssertTrue(line(keepAll, "flow/" + oldFlow.lastPathComponent).hasPrefix("keep "), keepAll)
+        XCTAssertTrue(line(keepAll, "flow/" + oldFlow.lastPathComponent).contains("produced by run"), keepAll)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: oldFlow.path))
+        let dry = try gc(["--keep-last", "1"])
         XCTAssertTrue(dry.contains("would remove") && dry.contains(oldFlow.lastPathComponent), dry)
-        XCTAssertFalse(dry.contains(currentFolder(fixture, "decode").lastPathComponent), "decode is still used: \(dry)")
+        XCTAssertTrue(line(dry, "decode/" + currentFolder(fixture, "decode").lastPathComponent).hasPrefix("keep "), "decode is still used: \(dry)")
+        XCTAssertTrue(line(dry, "flow/" + oldFlow.lastPathComponent).hasPrefix("would remove "), dry)
         XCTAssertTrue(FileManager.default.fileExists(atPath: oldFlow.path), "a dry run deletes nothing")
-        _ = try gc(["--delete"])
+        _ = try gc(["--delete", "--keep-last", "1"])
         XCTAssertFalse(FileManager.default.fileExists(atPath: oldFlow.path))
         XCTAssertEqual(try fixture.vimo(["status"]).status, 0, "gc removed nothing the pipeline uses")
 

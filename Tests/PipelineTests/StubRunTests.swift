@@ -87,7 +87,7 @@ final class StubRunTests: XCTestCase {
         XCTAssertTrue(dot.out.contains(#""x" -> "z" [label="a"]"#) && dot.out.contains(#""y" -> "z" [label="b"]"#), dot.out)
         let ls = try TestSupport.run(TestSupport.product("vimo"), ["ls", "--cache", folder.appendingPathComponent("cache").path,
                                                                    "--pipelines", folder.path])
-        XCTAssertTrue(String(decoding: ls.stdout, as: UTF8.self).contains("used by par"), String(decoding: ls.stdout, as: UTF8.self))
+        XCTAssertTrue(String(decoding: ls.stdout, as: UTF8.self).contains("used by pipeline par"), String(decoding: ls.stdout, as: UTF8.self))
 
         // A new code version of x: x and z must run, y not; status says why.
         try pipeline("2").write(to: folder.appendingPathComponent("par.yaml"), atomically: true, encoding: .utf8)
