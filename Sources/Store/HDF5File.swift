@@ -82,11 +82,23 @@ struct HDF5File {
         return (typeClass, H5Tget_size(type), variable)
     }
 
-    /// Creates a contiguous dataset of `dims` and writes `bytes` (already in `memoryType`) into it.
-    func writeDataset(_ name: String, dims: [Int], fileType: hid_t, memoryType: hid_t, bytes: UnsafeRawPointer?) throws {
+    /// Creates a dataset of `dims` and writes `bytes` (already in `memoryType`) into it: contiguous,
+    /// or, when `checksummed` and not empty, one chunk (up to 1 GiB) with Fletcher-32 (`Checksums`).
+    func writeDataset(_ name: String, dims: [Int], fileType: hid_t, memoryType: hid_t, bytes: UnsafeRawPointer?,
+                      checksummed: Bool = false) throws {
         let space = try HDF5File.simpleSpace(dims, path: path, name: name)
         defer { H5Sclose(space) }
-        let dataset = try HDF5.check(H5Dcreate2(id, name, fileType, space, vimo_h5p_default(), vimo_h5p_default(), vimo_h5p_default()),
+        let creation = try HDF5.check(H5Pcreate(vimo_h5p_dataset_create()), path: path, "H5Pcreate(DATASET_CREATE)")
+        defer { H5Pclose(creation) }
+        if checksummed && Checksums.enabled && dims.reduce(1, *) > 0 {
+            // A chunk may not exceed 4 GiB: split along the first dimension when a table is that large.
+            let rowBytes = dims.dropFirst().reduce(1, *) * H5Tget_size(fileType)
+            var chunk = dims.map { hsize_t($0) }
+            chunk[0] = hsize_t(min(dims[0], max(1, (1 << 30) / max(1, rowBytes))))
+            try HDF5.check(H5Pset_chunk(creation, Int32(chunk.count), chunk), path: path, "H5Pset_chunk(\(name))")
+            try Checksums.apply(to: creation, path: path, dataset: name)
+        }
+        let dataset = try HDF5.check(H5Dcreate2(id, name, fileType, space, vimo_h5p_default(), creation, vimo_h5p_default()),
                                      path: path, "H5Dcreate(\(name))")
         defer { H5Dclose(dataset) }
         // HDF5 rejects a NULL buffer even for an empty selection; nothing to write anyway.
@@ -106,11 +118,12 @@ struct HDF5File {
         }
     }
 
-    /// Writes a 1-D or 2-D array of fixed-size numbers.
+    /// Writes a 1-D or 2-D array of fixed-size numbers, checksummed.
     func writeNumbers<T>(_ name: String, _ values: [T], dims: [Int], fileType: hid_t, memoryType: hid_t) throws {
         precondition(values.count == dims.reduce(1, *), "dims \(dims) do not match \(values.count) values")
         try values.withUnsafeBytes { buffer in
-            try writeDataset(name, dims: dims, fileType: fileType, memoryType: memoryType, bytes: buffer.baseAddress)
+            try writeDataset(name, dims: dims, fileType: fileType, memoryType: memoryType, bytes: buffer.baseAddress,
+                             checksummed: true)
         }
     }
 
@@ -129,8 +142,8 @@ struct HDF5File {
             let type = try HDF5Types.utf8String(path: path)
             defer { H5Tclose(type) }
             var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: dims[0])
-            try HDF5.check(H5Dread(dataset, type, vimo_h5s_all(), vimo_h5s_all(), vimo_h5p_default(), &pointers),
-                           path: path, "H5Dread(\(name))")
+            try checkRead(H5Dread(dataset, type, vimo_h5s_all(), vimo_h5s_all(), vimo_h5p_default(), &pointers),
+                          dataset: name, rows: 0..<dims[0])
             let strings = pointers.map { $0.map { String(cString: $0) } ?? "" }
             let space = H5Dget_space(dataset)
             if space >= 0 {
@@ -152,8 +165,8 @@ struct HDF5File {
             let count = dims.reduce(1, *)
             guard count > 0 else { return (dims, []) }
             let values = try [T](unsafeUninitializedCapacity: count) { buffer, initialised in
-                try HDF5.check(H5Dread(dataset, memoryType, vimo_h5s_all(), vimo_h5s_all(), vimo_h5p_default(), buffer.baseAddress),
-                               path: path, "H5Dread(\(name))")
+                try checkRead(H5Dread(dataset, memoryType, vimo_h5s_all(), vimo_h5s_all(), vimo_h5p_default(), buffer.baseAddress),
+                              dataset: name, rows: 0..<(dims.first ?? 1))
                 initialised = count
             }
             return (dims, values)

@@ -13,7 +13,7 @@ struct RowDataset {
     let rowShape: [Int]
 
     /// Creates an empty (0, rowShape…) dataset, unlimited along rows, chunked `rowsPerChunk` rows
-    /// at a time and filtered by `compression`.
+    /// at a time, filtered by `compression` and then checksummed (Fletcher-32, see `Checksums`).
     static func create(in file: HDF5File, name: String, fileType: hid_t, rowShape: [Int], rowsPerChunk: Int,
                        compression: Compression) throws -> RowDataset {
         let path = file.path
@@ -26,6 +26,7 @@ struct RowDataset {
         let chunk = [hsize_t(rowsPerChunk)] + rowShape.map { hsize_t($0) }
         try HDF5.check(H5Pset_chunk(creation, Int32(chunk.count), chunk), path: path, "H5Pset_chunk(\(name))")
         try compression.apply(to: creation, path: path)
+        try Checksums.apply(to: creation, path: path, dataset: name)
 
         // The default 1 MiB chunk cache cannot hold a partly filled 1 MiB embeddings chunk next to
         // another; evicting it would re-read (and with a filter re-compress) it on every append.
@@ -78,8 +79,8 @@ extension HDF5File {
         guard !rows.isEmpty else { return }
         try withDataset(name) { dataset in
             try RowDataset.transfer(dataset: dataset, name: name, path: path, rows: rows, rowShape: rowShape) { fileSpace, memorySpace in
-                try HDF5.check(H5Dread(dataset, memoryType, memorySpace, fileSpace, vimo_h5p_default(), buffer),
-                               path: path, "H5Dread(\(name), rows \(rows))")
+                try checkRead(H5Dread(dataset, memoryType, memorySpace, fileSpace, vimo_h5p_default(), buffer),
+                              dataset: name, rows: rows)
             }
         }
     }

@@ -38,6 +38,46 @@ public enum ShardDirectory {
         return removed
     }
 
+    /// The folder inside a stage folder where damaged shards are set aside (`vimo verify --repair`).
+    /// Its name starts with "." and its files do not end in ".h5", so no reader or glob takes them for shards.
+    public static let quarantineFolder = ".quarantine"
+
+    /// Moves `file` (a damaged shard, or a stage's run record) into `<its folder>/.quarantine/` by one
+    /// rename, as `<name>.<UTC time>` (e.g. `shard-w0-000002.h5.20261123T101502.123Z`), and fsyncs both
+    /// folders. The folder then no longer holds it, so the next run recomputes its items. Returns the new URL.
+    @discardableResult
+    public static func quarantine(_ file: URL, now: Date = Date()) throws -> URL {
+        let folder = file.deletingLastPathComponent().appendingPathComponent(quarantineFolder)
+        try SystemCalls.makeDirectories(folder.path)
+        let stamp = quarantineStamp(now)
+        var target = folder.appendingPathComponent("\(file.lastPathComponent).\(stamp)")
+        var attempt = 1
+        while SystemCalls.exists(target.path) {
+            attempt += 1
+            target = folder.appendingPathComponent("\(file.lastPathComponent).\(stamp)-\(attempt)")
+        }
+        try SystemCalls.rename(file.path, to: target.path)
+        try SystemCalls.fsync(path: folder.path)
+        try SystemCalls.fsync(path: file.deletingLastPathComponent().path)
+        return target
+    }
+
+    /// The names in `directory`'s quarantine folder that were once `name` (newest last).
+    public static func quarantined(_ name: String, in directory: URL) -> [String] {
+        let names = (try? SystemCalls.listDirectory(directory.appendingPathComponent(quarantineFolder).path)) ?? nil
+        return (names ?? []).filter { $0.hasPrefix(name + ".") }.sorted()
+    }
+
+    /// `20261123T101502.123Z`: sortable, no ':' (which some file systems and tools refuse).
+    private static func quarantineStamp(_ date: Date) -> String {
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        let millis = Int((date.timeIntervalSince1970 - Double(seconds)) * 1000)
+        return String(format: "%04d%02d%02dT%02d%02d%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
+                      Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), millis)
+    }
+
     /// One more than the highest sequence number `worker` has committed in `directory`.
     static func nextSequence(in directory: URL, worker: String) throws -> Int {
         let names = try SystemCalls.listDirectory(directory.path) ?? []

@@ -27,7 +27,8 @@ public final class ShardReader: @unchecked Sendable {
     /// Total rows (N).
     public var rowCount: Int { offsets.last ?? 0 }
 
-    private let file: HDF5File
+    /// The open file (internal: `ShardCheck` reads through it).
+    let file: HDF5File
     private let positions: [String: Int]
 
     /// Opens `url` and reads its item table and attributes. Throws `StoreError` naming the file

@@ -33,6 +33,8 @@ public enum StoreError: Error, LocalizedError {
     case outOfRange(path: String, what: String, requested: String, available: Int)
     /// The shard has no dataset of the kind requested (e.g. `readFlow` on a frames shard).
     case payloadMismatch(path: String, requested: String, stored: String)
+    /// Stored bytes no longer match their Fletcher-32 checksum: the file was damaged after it was written.
+    case checksumMismatch(path: String, dataset: String, rows: Range<Int>)
 
     /// The file the error is about, when there is one.
     public var path: String? {
@@ -42,7 +44,8 @@ public enum StoreError: Error, LocalizedError {
              .labelCountMismatch(let path, _, _, _), .duplicateItem(let path, _),
              .invalidText(let path, _, _), .writerNotOpen(let path, _),
              .filterUnavailable(let path, _, _, _), .invalidShape(let path, _),
-             .outOfRange(let path, _, _, _), .payloadMismatch(let path, _, _):
+             .outOfRange(let path, _, _, _), .payloadMismatch(let path, _, _),
+             .checksumMismatch(let path, _, _):
             return path
         case .invalidCompression, .invalidWorkerName:
             return nil
@@ -82,6 +85,9 @@ public enum StoreError: Error, LocalizedError {
             return "\(path): \(what) \(requested) out of range (shard has \(available))"
         case .payloadMismatch(let path, let requested, let stored):
             return "\(path): asked for \(requested) but the shard holds \(stored)"
+        case .checksumMismatch(let path, let dataset, let rows):
+            return "\(path): dataset '\(dataset)' rows \(rows.lowerBound)..<\(rows.upperBound) fail their Fletcher-32 checksum: "
+                + "the file is damaged (`vimo verify --repair` sets damaged shards aside; the next `vimo run` recomputes their items)"
         }
     }
 

@@ -36,6 +36,13 @@ enum SystemCalls {
         throw StoreError.system(path: newPath, operation: "link from \(existing)", errno: error)
     }
 
+    /// Renames `path` to `newPath` in one step (rename(2): atomic within a file system; it replaces
+    /// `newPath`, so callers pick a free name).
+    static func rename(_ path: String, to newPath: String) throws {
+        let (result, error) = retryingOnInterrupt { Foundation.rename(path, newPath) }
+        guard result == 0 else { throw StoreError.system(path: path, operation: "rename to \(newPath)", errno: error) }
+    }
+
     /// Removes `path`; a file already gone counts as removed.
     static func unlinkIfPresent(_ path: String) throws {
         let (result, error) = retryingOnInterrupt { unlink(path) }

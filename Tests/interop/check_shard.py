@@ -29,6 +29,7 @@ PAYLOAD_DTYPES = {
     "embeddings": (np.dtype("<f4"), np.dtype("<u4")),
 }
 FILTER_IDS = {"none": [], "gzip": [2, 1], "lz4": [32004]}  # shuffle=2, deflate=1
+FLETCHER32 = 3  # Swift writers checksum every numeric dataset, after compression (as h5py orders it)
 STRING_ATTRIBUTES = ("stage", "fingerprint", "params", "committed_at")
 
 
@@ -60,6 +61,7 @@ def verify(path, spec):
             ds = f[name]
             expect(ds.dtype == np.dtype(dtype), f"{name}: dtype {ds.dtype} != {dtype}")
             expect(ds[()].tolist() == spec[name], f"{name}: {ds[()].tolist()} != {spec[name]}")
+            expect(ds.fletcher32 or ds.size == 0, f"{name}: no Fletcher-32 checksum")
 
         if payload["name"]:
             ds = f[payload["name"]]
@@ -73,7 +75,8 @@ def verify(path, spec):
             expect(list(ds.chunks) == payload["chunks"], f"{payload['name']}: chunks {ds.chunks} != {payload['chunks']}")
             plist = ds.id.get_create_plist()
             filters = [plist.get_filter(i)[0] for i in range(plist.get_nfilters())]
-            expected_filters = FILTER_IDS[payload["compression"]]
+            expected_filters = FILTER_IDS[payload["compression"]] + [FLETCHER32]
+            expect(ds.fletcher32, f"{payload['name']}: no Fletcher-32 checksum")
             expect(filters == expected_filters, f"{payload['name']}: filters {filters} != {expected_filters}")
             bits = ds[()].view(view).ravel().tolist()
             mismatches = [i for i, (a, b) in enumerate(zip(bits, payload["bits"])) if a != b]
@@ -87,6 +90,7 @@ def verify(path, spec):
             expect(ds.dtype == np.dtype("|u1"), f"labels: dtype {ds.dtype}")
             expect(list(ds.shape) == spec["labels"]["shape"], f"labels: shape {ds.shape}")
             expect(ds[()].ravel().tolist() == spec["labels"]["values"], "labels: values differ")
+            expect(ds.fletcher32, "labels: no Fletcher-32 checksum")
 
         attrs = spec["attrs"]
         expected_attrs = {"schema", *STRING_ATTRIBUTES}
