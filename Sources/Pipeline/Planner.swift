@@ -135,8 +135,15 @@ public struct Planner: Sendable {
                 let seen = ListingFile.read(Self.listingURL(directory: directory, option: option)) ?? [:]
                 reasons.append("\(option) \(plan.inputs[option] ?? "") changed: \(content.changes(since: seen))")
             }
-            if let listing = record.outputListing, listing != (try? Self.outputListing(directory)) {
-                reasons.append("shards were added or removed since the last run")
+            if let listing = record.outputListing {
+                // Stat only (status stays fast): the shard listing saved with this record names what
+                // changed; a record from before listings were saved has only the names+sizes digest.
+                let now = try? ShardListing.current(directory)
+                if let saved = ShardListing.saved(directory: directory), saved.digest == listing, let now {
+                    reasons += saved.changes(to: now, directory: directory)
+                } else if listing != now?.digest {
+                    reasons.append("shards were added or removed since the last run")
+                }
             }
         }
         if force { reasons.append("forced") }
@@ -180,6 +187,8 @@ public struct Planner: Sendable {
         if let directory = plan.directory, plan.kind == .items,
            let shards = try? ShardDirectory.committedShards(in: directory), !shards.isEmpty {
             reasons.append("incomplete: \(shards.count) shard(s) committed, the last run did not finish")
+        } else if let directory = plan.directory, !ShardDirectory.quarantined(StageRecord.fileName, in: directory).isEmpty {
+            reasons.append("its outputs were damaged: `vimo verify --repair` set them aside")
         } else if reasons.isEmpty {
             reasons.append("never run")
         }
@@ -237,13 +246,13 @@ public struct Planner: Sendable {
     }
 
     /// Digest of the committed shard names and sizes: cheap to recompute, changes with any commit.
+    /// The runner calls it when it records a run, so it also saves the folder's `ShardListing`
+    /// (each shard's size, mtime and items), from which status names a changed shard and verify
+    /// the items of an unreadable one; best effort: without it status compares this digest alone.
     static func outputListing(_ directory: URL) throws -> String {
-        var text = ""
-        for shard in try ShardDirectory.committedShards(in: directory) {
-            let size = (try? FileManager.default.attributesOfItem(atPath: shard.path)[.size] as? Int) ?? -1
-            text += shard.lastPathComponent + "\t\(size)\n"
-        }
-        return FileDigest.sha256(of: Data(text.utf8))
+        let listing = try ShardListing.current(directory)
+        if let index = try? ShardIndex.build(directory: directory) { try? listing.save(directory: directory, index: index) }
+        return listing.digest
     }
 
     /// Digest of the sorted `(item, source)` pairs a stage folder holds, and their number.

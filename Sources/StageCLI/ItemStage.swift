@@ -51,7 +51,9 @@ public struct ItemStage {
                     payload: Payload, labelCount: Int?, terminal: Terminal,
                     process: (_ reader: ShardReader, _ entry: ShardIndex.Entry) throws -> Output) throws -> StageSummary {
         let start = Date()
-        for problem in index.problems { terminal.warning("unreadable upstream shard: \(problem.localizedDescription)") }
+        for problem in index.problems {
+            terminal.warning("unreadable upstream shard, its items are skipped: \(problem.localizedDescription) (\(ItemStageError.remedy))")
+        }
         let metadata = ShardMetadata(stage: stage, fingerprint: fingerprint, params: params, schema: Store.schemaVersion)
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         let done = try ShardIndex.build(directory: output)
@@ -87,8 +89,9 @@ public struct ItemStage {
                 processed += 1
                 rows += result.frameIndex.count
             } catch {
-                failures.append(.init(item: id, reason: error.localizedDescription))
-                terminal.failed(id, error.localizedDescription)
+                let reason = ItemStageError.describe(error, upstream: entry.shard)
+                failures.append(.init(item: id, reason: reason))
+                terminal.failed(id, reason)
             }
             terminal.progress(progress.render(done: processed + failures.count, units: rows, failed: failures.count))
         }
@@ -126,13 +129,30 @@ extension ItemStage {
     }
 }
 
-/// Why an item stage cannot start.
+/// Why an item stage cannot start, or an item cannot be computed.
 public enum ItemStageError: Error, LocalizedError {
+    /// The upstream folder holds no committed shard.
     case emptyUpstream(String)
+    /// The upstream shard holding the item cannot be read (damaged on disk, truncated, …).
+    case damagedUpstream(shard: String, cause: String)
+
+    /// What to do about a damaged upstream shard.
+    static let remedy = "`vimo verify --repair` sets damaged shards aside; the next `vimo run` recomputes their items"
 
     public var errorDescription: String? {
         switch self {
         case .emptyUpstream(let path): return "\(path) holds no shards (run the upstream stage with --out \(path) first)"
+        case .damagedUpstream(let shard, let cause):
+            return "cannot read upstream shard \(shard): \(cause)" + (cause.contains("vimo verify") ? "" : " (\(Self.remedy))")
         }
+    }
+
+    /// An item's failure reason: a `StoreError` about the upstream shard it was read from names that
+    /// shard as damaged and says how to repair it; any other error speaks for itself.
+    static func describe(_ error: Error, upstream shard: URL) -> String {
+        guard let store = error as? StoreError, store.path == shard.path else { return error.localizedDescription }
+        let text = store.localizedDescription
+        let cause = text.hasPrefix(shard.path + ": ") ? String(text.dropFirst(shard.path.count + 2)) : text
+        return ItemStageError.damagedUpstream(shard: shard.path, cause: cause).localizedDescription
     }
 }

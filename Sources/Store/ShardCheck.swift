@@ -65,6 +65,10 @@ public struct ShardCheck: Sendable {
         } catch let error as StoreError {
             if case .unsupportedSchema = error { return verdict(.uncheckable, [error.localizedDescription]) }
             guard SystemCalls.exists(url.path) else { return verdict(.vanished, []) }
+            if case .hdf5(_, let operation, let message) = error {
+                // HDF5's innermost frame says what is wrong ("truncated file: eof = …", "file signature not found").
+                return verdict(.damaged, ["\(operation) failed: \(ShardReader.innermost(message, frames: 1))"])
+            }
             return verdict(.damaged, [Self.withoutPath(error, url)])
         } catch {
             return verdict(.damaged, [error.localizedDescription])
@@ -132,11 +136,11 @@ extension ShardReader {
             let dims = try HDF5File.shape(ofDataset: dataset, path: path, name: name)
             let filters = try HDF5File.filters(ofDataset: dataset, path: path, name: name)
             for filter in filters where H5Zfilter_avail(filter) <= 0 {
-                let known: [H5Z_filter_t: Compression] = [Compression.lz4FilterID: .lz4, Compression.zstdFilterID: .zstd(level: 3)]
-                let compression = known[filter]
-                throw StoreError.filterUnavailable(path: path, compression: compression.map { "\($0)".split(separator: ":")[0].description } ?? "filter \(filter)",
-                                                   filterID: Int(filter),
-                                                   remedy: compression?.remedy ?? "install the HDF5 filter plugin the shard was written with")
+                let known: [H5Z_filter_t: (name: String, compression: Compression)] = [
+                    Compression.lz4FilterID: ("lz4", .lz4), Compression.zstdFilterID: ("zstd", .zstd(level: Compression.defaultZstdLevel)),
+                ]
+                throw StoreError.filterUnavailable(path: path, compression: known[filter]?.name ?? "filter \(filter)", filterID: Int(filter),
+                                                   remedy: known[filter]?.compression.remedy ?? "install the HDF5 filter plugin it was written with")
             }
             let chunkRows = try HDF5File.rowsPerChunk(ofDataset: dataset, path: path, name: name)
             let type = try HDF5.check(H5Dget_type(dataset), path: path, "H5Dget_type(\(name))")
@@ -185,9 +189,9 @@ extension ShardReader {
         return (checksummed, damage)
     }
 
-    /// The last two frames of an HDF5 error stack (the innermost causes), which say what broke.
-    private static func innermost(_ message: String) -> String {
-        message.components(separatedBy: "; ").suffix(2).joined(separator: "; ")
+    /// The last `frames` frames of an HDF5 error stack (the innermost causes), which say what broke.
+    static func innermost(_ message: String, frames: Int = 2) -> String {
+        message.components(separatedBy: "; ").suffix(frames).joined(separator: "; ")
     }
 }
 
