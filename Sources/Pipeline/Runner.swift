@@ -188,10 +188,15 @@ public final class Runner: @unchecked Sendable {
         let folder = workspace.cache.appendingPathComponent("runs")
             .appendingPathComponent(Self.runID(start))
         if !options.dryRun {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             let registered = RunUses(pipeline: pipeline.name, file: pipeline.file.standardizedFileURL.path,
                                      host: ProcessInfo.processInfo.hostName, pid: getpid(), startedAt: Clock.stamp(start), folders: [])
-            try registered.write(to: folder)
+            do {
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                try registered.write(to: folder)
+            } catch {
+                throw RunnerError.unusableCache(path: workspace.cache.path, reason: "cannot create the run folder \(folder.path): "
+                    + SystemReason.of(error) + " (a read-only or full cache? --cache DIR or $VIMO_CACHE chooses another)")
+            }
             uses = registered
             usesFolder = folder
         }
@@ -220,8 +225,14 @@ public final class Runner: @unchecked Sendable {
                                succeeded: ordered.allSatisfy { $0.action != .failed && $0.action != .notRun },
                                interrupted: isInterrupted, stages: ordered, folder: folder.path)
         if !options.dryRun {
-            try AtomicFile.write(try JSONEncoder.snakeCasePretty.encode(record), to: folder.appendingPathComponent("record.json"))
-            try rememberPipeline()
+            let url = folder.appendingPathComponent("record.json")
+            do {
+                try AtomicFile.write(try JSONEncoder.snakeCasePretty.encode(record), to: url)
+                try rememberPipeline()
+            } catch {
+                throw RunnerError.unusableCache(path: workspace.cache.path, reason: "cannot write the run record \(url.path): "
+                    + SystemReason.of(error) + "; what the stages committed is kept")
+            }
         }
         workspace.save()
         return record
@@ -372,8 +383,10 @@ public final class Runner: @unchecked Sendable {
         result.rows = counts.rows
         result.failedItems = counts.failed
         if let problem = launch.problem { result.reasons.append(problem) }
+        if let stopped = counts.stopped { result.reasons.append(stopped) }
         guard let exit = launch.exit else { return (nil, result) }
         result.exit = exit.text
+        if let problem = exit.logProblem { result.reasons.append(problem) }
         guard exit.succeeded else { return (nil, result) }
 
         do {
@@ -454,6 +467,8 @@ public final class Runner: @unchecked Sendable {
     /// Counts from the stage's summary JSON (summed over its processes).
     struct SummaryCounts {
         var processed: Int?, alreadyCached: Int?, rows: Int?, failed: [String]?
+        /// Why a process stopped early (a full disk), from its summary.
+        var stopped: String?
 
         mutating func add(_ url: URL) {
             guard let data = try? Data(contentsOf: url),
@@ -462,6 +477,7 @@ public final class Runner: @unchecked Sendable {
             processed = sum(processed, object["processed"] as? Int)
             alreadyCached = sum(alreadyCached, object["already_cached"] as? Int)
             rows = sum(rows, object["rows"] as? Int)
+            if let reason = object["stopped"] as? String { stopped = stopped ?? reason }
             if let items = (object["failed"] as? [[String: Any]])?.map({ "\($0["item"] ?? "?"): \($0["reason"] ?? "")" }) {
                 failed = (failed ?? []) + items
             }

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -33,7 +34,9 @@ public final class StageLock {
     /// line when it must wait.
     public static func acquire(directory: URL, holder: String, timeout: TimeInterval?,
                                cancelled: () -> Bool = { false }, waiting: (String) -> Void) throws -> StageLock {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
+            throw RunnerError.lockFailed(path: directory.path, reason: "cannot create the stage folder: " + SystemReason.of(error))
+        }
         let path = directory.appendingPathComponent(".lock").path
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw RunnerError.lockFailed(path: path, reason: String(cString: strerror(errno))) }

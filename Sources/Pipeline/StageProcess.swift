@@ -8,8 +8,37 @@ enum StageProcess {
     struct Exit: Sendable {
         var status: Int32
         var signal: Int32?
+        /// A problem writing the stage's log (a full disk), when there was one; the stage still ran.
+        var logProblem: String?
         var succeeded: Bool { signal == nil && status == 0 }
-        var text: String { signal.map { "killed by signal \($0)" } ?? "exit status \(status)" }
+        var text: String {
+            guard let signal else {
+                return status == 3 ? "exit status 3 (stopped: out of disk space or over the file-size limit; committed items are kept)"
+                    : "exit status \(status)"
+            }
+            return "killed by signal \(signal)" + (Self.explanations[signal].map { " (\($0))" } ?? "")
+        }
+        /// What the signals a user may meet mean.
+        static let explanations: [Int32: String] = [
+            SIGXFSZ: "SIGXFSZ: a file grew past the file-size limit, ulimit -f",
+            SIGKILL: "SIGKILL: killed from outside, or by the out-of-memory killer",
+            SIGSEGV: "SIGSEGV: the stage crashed",
+            SIGBUS: "SIGBUS: a mapped file was truncated, or the disk is full",
+        ]
+    }
+
+    /// Appends to the stage log; a failed write (a full disk) is remembered once, never a crash.
+    final class LogWriter {
+        let handle: FileHandle
+        let url: URL
+        private(set) var problem: String?
+        init(_ handle: FileHandle, url: URL) { self.handle = handle; self.url = url }
+        func write(_ data: Data) {
+            guard problem == nil else { return }
+            do { try handle.write(contentsOf: data) } catch {
+                problem = "cannot write the stage log \(url.path): \(error.localizedDescription)"
+            }
+        }
     }
 
     static func run(executable: URL, arguments: [String], lock: StageLock, log: URL,
@@ -18,7 +47,8 @@ enum StageProcess {
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let logHandle = try FileHandle(forWritingTo: log)
         defer { try? logHandle.close() }
-        logHandle.write(Data(("$ " + ([executable.path] + arguments).map(shellQuoted).joined(separator: " ") + "\n").utf8))
+        let logFile = LogWriter(logHandle, url: log)
+        logFile.write(Data(("$ " + ([executable.path] + arguments).map(shellQuoted).joined(separator: " ") + "\n").utf8))
 
         let process = Process()
         process.executableURL = executable
@@ -37,7 +67,7 @@ enum StageProcess {
         while true {
             let chunk = reader.availableData
             if chunk.isEmpty { break }
-            logHandle.write(chunk)
+            logFile.write(chunk)
             pending.append(chunk)
             while let cut = pending.firstIndex(where: { $0 == 0x0A || $0 == 0x0D }) {
                 let line = String(decoding: pending[pending.startIndex..<cut], as: UTF8.self)
@@ -48,10 +78,11 @@ enum StageProcess {
         }
         if !pending.isEmpty { onLine(String(decoding: pending, as: UTF8.self)) }
         process.waitUntilExit()
-        let exit = process.terminationReason == .uncaughtSignal
+        var exit = process.terminationReason == .uncaughtSignal
             ? Exit(status: -1, signal: process.terminationStatus)
             : Exit(status: process.terminationStatus, signal: nil)
-        logHandle.write(Data("[\(exit.text)]\n".utf8))
+        logFile.write(Data("[\(exit.text)]\n".utf8))
+        exit.logProblem = logFile.problem
         return exit
     }
 

@@ -35,7 +35,7 @@ public final class Workspace: @unchecked Sendable {
         do {
             try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
         } catch {
-            throw RunnerError.unusableCache(path: cache.path, reason: error.localizedDescription)
+            throw RunnerError.unusableCache(path: cache.path, reason: "cannot create it: " + SystemReason.of(error))
         }
         digests = DigestCache(file: cache.appendingPathComponent(".digests.tsv"))
         if let data = try? Data(contentsOf: versionsFile) {

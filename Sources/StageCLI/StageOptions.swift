@@ -31,13 +31,18 @@ public struct StageOptions: ParsableArguments {
     /// The parsed `--shard`.
     public var selector: ShardSelector { (try? ShardSelector(parsing: shard)) ?? .all }
 
-    /// Writes the summary, prints the closing line, and exits 1 when more items failed than allowed.
+    /// Writes the summary, prints the closing line, and exits 3 when the stage stopped for want of
+    /// space (`result.stopped`), 1 when more items failed than allowed.
     public func finish(_ result: StageSummary, output: URL, terminal: Terminal) throws {
         let url = summary.map { URL(fileURLWithPath: $0) } ?? StageSummary.defaultURL(folder: output, stage: result.stage, shard: selector)
         do { try result.write(to: url) } catch {
-            terminal.error("cannot write the run summary: \(error.localizedDescription)")
+            terminal.error("cannot write the run summary \(url.path): \(error.localizedDescription)")
         }
         terminal.line(result.closingLine + " Summary: \(url.path)")
+        if let stopped = result.stopped {
+            terminal.error(stopped)
+            throw ExitCode(OutOfSpace.exitStatus)
+        }
         if result.failed.count > maxFailures {
             terminal.error("\(result.failed.count) item(s) failed, more than --max-failures \(maxFailures) allows "
                 + "(every other item is committed); to let a run go on past them (missing or damaged videos, say), "

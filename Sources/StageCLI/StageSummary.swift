@@ -36,11 +36,13 @@ public struct StageSummary: Codable, Sendable {
     public var rowsPerSecond: Double
     public var digestsComputed: Int
     public var shardsWritten: [String]
+    /// Why the stage stopped before attempting every item (a full disk), when it did.
+    public var stopped: String? = nil
 
     public init(stage: String, inputs: [String: String], shard: String, params: String, fingerprint: String,
                 itemsInInput: Int, itemsInShard: Int, alreadyCached: Int, processed: Int, failed: [Failure],
                 warnings: [Warning], inputProblems: [String], rows: Int, rowUnit: String, seconds: Double,
-                digestsComputed: Int, shardsWritten: [String]) {
+                digestsComputed: Int, shardsWritten: [String], stopped: String? = nil) {
         self.stage = stage
         self.inputs = inputs
         self.shard = shard
@@ -58,6 +60,7 @@ public struct StageSummary: Codable, Sendable {
         self.seconds = seconds
         self.rowsPerSecond = Double(rows) / Swift.max(seconds, 1e-9)
         self.digestsComputed = digestsComputed
+        self.stopped = stopped
         self.shardsWritten = shardsWritten
     }
 

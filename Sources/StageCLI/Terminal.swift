@@ -13,9 +13,13 @@ public final class Terminal: @unchecked Sendable {
     private var progressShown = false
 
     /// `program` prefixes error and warning lines (`vimo-flow: error: …`).
+    /// A terminal for `program`. A stage executable makes one at start, so this is also where the
+    /// process is told to report a write over the file-size limit as an error (EFBIG) rather than die
+    /// of SIGXFSZ.
     public init(program: String, quiet: Bool) {
         self.program = program
         self.quiet = quiet
+        OutOfSpace.reportFileSizeLimitAsError()
     }
 
     /// A progress line, throttled; `force` prints regardless (the final one).
@@ -49,6 +53,7 @@ public final class Terminal: @unchecked Sendable {
     public func failed(_ item: String, _ reason: String) { line("\(program): failed: \(item): \(reason)") }
 
     private func write(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
+        // Never trap on a closed or full stderr (FileHandle.write(_ data:) would): a lost line is no crash.
+        try? FileHandle.standardError.write(contentsOf: Data(text.utf8))
     }
 }

@@ -22,6 +22,9 @@ enum HDF5 {
         lock.lock()
         defer { lock.unlock() }
         _ = initialised
+        // Error printing is a per-thread setting when HDF5 is built thread-safe (Debian's is): switch
+        // it off on every thread that calls in, or worker threads print whole error stacks to stderr.
+        _ = H5Eset_auto2(vimo_h5e_default(), nil, nil)
         return try body()
     }
 
@@ -48,12 +51,28 @@ enum HDF5 {
         return lines.isEmpty ? "no HDF5 error message" : lines.joined(separator: "; ")
     }
 
+    /// The errno of a failed write or open that HDF5's sec2 driver recorded in its stack
+    /// (`…, errno = 28, error message = 'No space left on device', …`), for the errors a user fixes
+    /// outside vimo: no space (ENOSPC), over quota (EDQUOT), over the file-size limit (EFBIG).
+    static func systemErrno(in message: String) -> Int32? {
+        guard let range = message.range(of: "errno = ") else { return nil }
+        let digits = message[range.upperBound...].prefix { $0.isNumber }
+        guard let code = Int32(digits), [ENOSPC, EDQUOT, EFBIG].contains(code) else { return nil }
+        return code
+    }
+
     /// Returns `result` when HDF5 reports success (non-negative), else throws `StoreError.hdf5`
     /// with HDF5's own message. Must be called under the lock, right after the failing call.
     @discardableResult
     static func check<R: BinaryInteger>(_ result: R, path: String, _ operation: @autoclosure () -> String) throws -> R {
         guard result >= 0 else {
-            throw StoreError.hdf5(path: path, operation: operation(), message: takeErrorMessage())
+            let message = takeErrorMessage()
+            // A failed write system call buried in the stack (a full disk, a quota, a file-size limit)
+            // is the error the user can act on: report it as such, not as kilobytes of HDF5 frames.
+            if let code = systemErrno(in: message) {
+                throw StoreError.system(path: path, operation: "HDF5 \(operation())", errno: code)
+            }
+            throw StoreError.hdf5(path: path, operation: operation(), message: message)
         }
         return result
     }

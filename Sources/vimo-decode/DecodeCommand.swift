@@ -23,7 +23,8 @@ struct DecodeCommand: ParsableCommand {
 
         Exit status: 0 all items decoded or cached; 1 more items failed than --max-failures allows; \
         2 the dataset or the output folder cannot be used (bad annotations, mismatched parameters); \
-        64 invalid options.
+        3 stopped because the disk (or quota, or the file-size limit) is full: committed items are kept, \
+        run again after freeing space; 64 invalid options.
         """,
         version: DecodeSettings.codeVersion)
 
@@ -93,10 +94,16 @@ struct DecodeCommand: ParsableCommand {
             compression: try Compression(parsing: compression), continueOnBadRows: continueOnBadRows,
             fingerprint: stage.fingerprint)
         let terminal = Terminal(program: "vimo-decode", quiet: stage.quiet)
-        let result: StageSummary
+        var result: StageSummary
+        let run = DecodeRun(settings: settings, terminal: terminal)
         do {
-            result = try DecodeRun(settings: settings, terminal: terminal).run()
+            result = try run.run()
+            result.stopped = run.outOfSpace?.localizedDescription
         } catch {
+            if let code = OutOfSpace.code(of: error) {
+                terminal.error(OutOfSpace(folder: settings.output, code: code, committed: 0, notAttempted: 0).localizedDescription)
+                throw ExitCode(OutOfSpace.exitStatus)
+            }
             terminal.error(error.localizedDescription)
             throw ExitCode(2)
         }

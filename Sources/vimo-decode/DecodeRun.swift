@@ -44,6 +44,10 @@ final class DecodeRun: @unchecked Sendable {
     private var failures: [StageSummary.Failure] = []
     private var warnings: [StageSummary.Warning] = []
     private var shardsWritten: [URL] = []
+    /// Set when a write fails for want of room: no further item is started.
+    private var stopCode: Int32?
+    /// Why the run stopped early, when it did (the command exits 3).
+    private(set) var outOfSpace: OutOfSpace?
 
     init(settings: DecodeSettings, terminal: Terminal) {
         self.settings = settings
@@ -60,7 +64,9 @@ final class DecodeRun: @unchecked Sendable {
         for problem in dataset.problems { terminal.warning("skipped: \(problem.localizedDescription)") }
         let mine = dataset.items.filter { settings.shard.contains($0.id) }
 
-        try FileManager.default.createDirectory(at: settings.output, withIntermediateDirectories: true)
+        do { try FileManager.default.createDirectory(at: settings.output, withIntermediateDirectories: true) } catch {
+            throw DecodeFailure.unusableOutput(settings.output.path, error)
+        }
         let fingerprint = settings.fingerprint ?? FileDigest.sha256(of: Data(
             ("decode\n" + DecodeSettings.codeVersion + "\n" + settings.paramsJSON).utf8))
         let metadata = ShardMetadata(stage: "decode", fingerprint: fingerprint, params: settings.paramsJSON,
@@ -93,21 +99,33 @@ final class DecodeRun: @unchecked Sendable {
                     do {
                         try decode(item, source: source, labels: dataset.multiHot(item), into: sink)
                     } catch {
-                        fail(item.id, error)
+                        // A full disk stops the stage; the item is not a failure (the rerun decodes it).
+                        if let code = OutOfSpace.code(of: error) { locked { stopCode = stopCode ?? code } } else { fail(item.id, error) }
                     }
                     terminal.progress(locked { progress.render(done: processed + failures.count - unreadable,
                                                                units: rows, failed: failures.count) })
                 }
                 do { try sink.commit() } catch {
                     // Its items are not committed: the next run decodes them again.
-                    fail("(last shard of worker \(worker))", error)
+                    if let code = OutOfSpace.code(of: error) { locked { stopCode = stopCode ?? code } } else {
+                        fail("(last shard of worker \(worker))", error)
+                    }
                 }
                 locked { shardsWritten += sink.committed }
             }
             terminal.progress(progress.render(done: processed + failures.count - unreadable, units: rows,
                                               failed: failures.count), force: true)
         }
-        if processed > 0 { ItemStage.dropSuperseded(in: settings.output, compression: settings.compression, terminal: terminal) }
+        if let code = stopCode {
+            // Count what really is committed: items appended to a shard that could not be committed are not.
+            let now = try ShardIndex.build(directory: settings.output)
+            let committed = todo.filter { now.contains(item: $0.item.id, source: $0.source) }.count
+            processed = committed
+            outOfSpace = OutOfSpace(folder: settings.output, code: code, committed: committed,
+                                    notAttempted: todo.count - committed - (failures.count - unreadable))
+        } else if processed > 0 {
+            ItemStage.dropSuperseded(in: settings.output, compression: settings.compression, terminal: terminal)
+        }
 
         return StageSummary(
             stage: "decode", inputs: ["dataset": settings.datasetRoot.path, "split": "\(settings.split)"],
@@ -163,7 +181,7 @@ final class DecodeRun: @unchecked Sendable {
 
     private func take(_ todo: [(item: VideoItem, source: String)]) -> (item: VideoItem, source: String)? {
         locked {
-            guard next < todo.count else { return nil }
+            guard next < todo.count, stopCode == nil else { return nil }
             next += 1
             return todo[next - 1]
         }
@@ -184,9 +202,13 @@ final class DecodeRun: @unchecked Sendable {
 enum DecodeFailure: Error, LocalizedError {
     /// The annotations name a video that is not there.
     case missingVideo(String)
+    /// The output folder cannot be created.
+    case unusableOutput(String, Error)
 
     var errorDescription: String? {
         switch self {
+        case .unusableOutput(let path, let error):
+            return "cannot create the output folder \(path): \(SystemReason.of(error)) (choose another --out)"
         case .missingVideo(let path):
             return "video file \(path) not found (the run goes on; --max-failures N lets it finish with up to N such items)"
         }

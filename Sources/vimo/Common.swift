@@ -68,7 +68,12 @@ final class Console: @unchecked Sendable {
     private let lock = NSLock()
     let quiet: Bool
 
-    init(quiet: Bool = false) { self.quiet = quiet }
+    /// A console; also makes a write over the file-size limit (`ulimit -f`) an EFBIG error instead of a
+    /// SIGXFSZ death, for the runner and, through exec, for the stage processes it starts.
+    init(quiet: Bool = false) {
+        self.quiet = quiet
+        signal(SIGXFSZ, SIG_IGN)
+    }
 
     /// The folder of this executable (the stage executables are built beside it).
     static var siblingFolders: [URL] {
@@ -78,17 +83,17 @@ final class Console: @unchecked Sendable {
 
     func line(_ text: String) {
         lock.lock(); defer { lock.unlock() }
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        try? FileHandle.standardOutput.write(contentsOf: Data((text + "\n").utf8))  // never trap on a full or closed stream
     }
 
     func error(_ text: String) {
         lock.lock(); defer { lock.unlock() }
-        FileHandle.standardError.write(Data(("vimo: error: " + text + "\n").utf8))
+        try? FileHandle.standardError.write(contentsOf: Data(("vimo: error: " + text + "\n").utf8))  // never trap on a full or closed stream
     }
 
     func note(_ text: String) {
         lock.lock(); defer { lock.unlock() }
-        FileHandle.standardError.write(Data(("vimo: " + text + "\n").utf8))
+        try? FileHandle.standardError.write(contentsOf: Data(("vimo: " + text + "\n").utf8))  // never trap on a full or closed stream
     }
 
     /// A path relative to the current folder when inside it (shorter to read).

@@ -166,3 +166,45 @@ struct PipelineFixture {
         }
     }
 }
+
+extension PipelineFixture {
+    /// The run in `fixture` completed with the same item sets, bytes and metrics as `reference`.
+    static func assertSameResults(_ fixture: PipelineFixture, _ reference: PipelineFixture, context: String) throws {
+        XCTAssertEqual(Set(try fixture.actions().values).subtracting(["ran", "up to date"]), [], context)
+        for stage in PipelineFixture.itemStages {
+            let folder = try XCTUnwrap(fixture.folders(stage).first, "\(stage) \(context)")
+            let items = try PipelineFixture.itemOccurrences(folder)
+            XCTAssertEqual(items.count, PipelineFixture.clips, "\(stage): every item exactly once (\(context))")
+            XCTAssertEqual(Set(items).count, PipelineFixture.clips, "\(stage) (\(context))")
+            XCTAssertEqual(try PipelineFixture.payloads(folder), try PipelineFixture.payloads(reference.folders(stage)[0]),
+                           "\(stage): same bytes as the uninterrupted run (\(context))")
+        }
+        let metrics = { (f: PipelineFixture) throws -> Data in
+            try Data(contentsOf: f.folders("eval")[0].appendingPathComponent("metrics.json"))
+        }
+        XCTAssertEqual(try metrics(fixture), try metrics(reference), "same metrics as the uninterrupted run (\(context))")
+    }
+
+    /// Committed shard path → (inode, mtime), to show later that a rerun rewrote none of them.
+    static func committedShards(_ fixture: PipelineFixture) throws -> [String: String] {
+        var result: [String: String] = [:]
+        for stage in PipelineFixture.itemStages {
+            for folder in fixture.folders(stage) {
+                for shard in try ShardDirectory.committedShards(in: folder) {
+                    let attributes = try FileManager.default.attributesOfItem(atPath: shard.path)
+                    result[shard.path] = "\(attributes[.systemFileNumber] ?? 0) \(attributes[.modificationDate] ?? 0)"
+                }
+            }
+        }
+        return result
+    }
+
+    static func assertStillThere(_ before: [String: String]) throws {
+        for (path, identity) in before {
+            let attributes = try FileManager.default.attributesOfItem(atPath: path)
+            XCTAssertEqual("\(attributes[.systemFileNumber] ?? 0) \(attributes[.modificationDate] ?? 0)", identity,
+                           "\(path) was committed before the rerun and must not be rewritten")
+        }
+    }
+
+}

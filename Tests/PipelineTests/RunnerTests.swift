@@ -140,11 +140,11 @@ final class RunnerTests: XCTestCase {
             kill(runner.processIdentifier, SIGKILL)
             runner.waitUntilExit()
         }
-        let committed = try committedShards(killedRunner)
+        let committed = try PipelineFixture.committedShards(killedRunner)
         var result = try killedRunner.vimo(["run"])
         XCTAssertEqual(result.status, 0, "after killing the runner at \(delays): " + result.stderr)
-        try assertSameResults(killedRunner, reference, context: "runner killed at \(delays.joined(separator: ", "))")
-        try assertStillThere(committed)
+        try PipelineFixture.assertSameResults(killedRunner, reference, context: "runner killed at \(delays.joined(separator: ", "))")
+        try PipelineFixture.assertStillThere(committed)
 
         // 2. kill -9 a stage process at a random point: the run fails, its dependents do not run; a rerun completes.
         let killedStage = try PipelineFixture(name: "vimo-kill-stage")
@@ -158,11 +158,11 @@ final class RunnerTests: XCTestCase {
             XCTAssertEqual(second.terminationStatus, 1)
             XCTAssertTrue(killedStage.output("first").contains("killed by signal 9"), killedStage.output("first"))
         }
-        let committedBefore = try committedShards(killedStage)
+        let committedBefore = try PipelineFixture.committedShards(killedStage)
         result = try killedStage.vimo(["run"])
         XCTAssertEqual(result.status, 0, "after killing a stage at \(stageDelay) s: " + result.stderr)
-        try assertSameResults(killedStage, reference, context: "stage killed at \(String(format: "%.2f", stageDelay)) s")
-        try assertStillThere(committedBefore)
+        try PipelineFixture.assertSameResults(killedStage, reference, context: "stage killed at \(String(format: "%.2f", stageDelay)) s")
+        try PipelineFixture.assertStillThere(committedBefore)
     }
 
     func testAnInterruptStopsTheStagesRecordsTheRunAndExits130() throws {
@@ -237,44 +237,6 @@ final class RunnerTests: XCTestCase {
         let stages = (try? fixture.lastRecord()["stages"] as? [[String: Any]]) ?? []
         let path = stages.first { $0["stage"] as? String == stage }?["directory"] as? String ?? "/nonexistent"
         return URL(fileURLWithPath: path)
-    }
-
-    private func assertSameResults(_ fixture: PipelineFixture, _ reference: PipelineFixture, context: String) throws {
-        XCTAssertEqual(Set(try fixture.actions().values).subtracting(["ran", "up to date"]), [], context)
-        for stage in PipelineFixture.itemStages {
-            let folder = try XCTUnwrap(fixture.folders(stage).first, "\(stage) \(context)")
-            let items = try PipelineFixture.itemOccurrences(folder)
-            XCTAssertEqual(items.count, PipelineFixture.clips, "\(stage): every item exactly once (\(context))")
-            XCTAssertEqual(Set(items).count, PipelineFixture.clips, "\(stage) (\(context))")
-            XCTAssertEqual(try PipelineFixture.payloads(folder), try PipelineFixture.payloads(reference.folders(stage)[0]),
-                           "\(stage): same bytes as the uninterrupted run (\(context))")
-        }
-        let metrics = { (f: PipelineFixture) throws -> Data in
-            try Data(contentsOf: f.folders("eval")[0].appendingPathComponent("metrics.json"))
-        }
-        XCTAssertEqual(try metrics(fixture), try metrics(reference), "same metrics as the uninterrupted run (\(context))")
-    }
-
-    /// Committed shard path → (inode, mtime).
-    private func committedShards(_ fixture: PipelineFixture) throws -> [String: String] {
-        var result: [String: String] = [:]
-        for stage in PipelineFixture.itemStages {
-            for folder in fixture.folders(stage) {
-                for shard in try ShardDirectory.committedShards(in: folder) {
-                    let attributes = try FileManager.default.attributesOfItem(atPath: shard.path)
-                    result[shard.path] = "\(attributes[.systemFileNumber] ?? 0) \(attributes[.modificationDate] ?? 0)"
-                }
-            }
-        }
-        return result
-    }
-
-    private func assertStillThere(_ before: [String: String]) throws {
-        for (path, identity) in before {
-            let attributes = try FileManager.default.attributesOfItem(atPath: path)
-            XCTAssertEqual("\(attributes[.systemFileNumber] ?? 0) \(attributes[.modificationDate] ?? 0)", identity,
-                           "\(path) was committed before the rerun and must not be rewritten")
-        }
     }
 
     /// The first stage process the runner `pid` starts within 10 s: a child with `--out` on its
