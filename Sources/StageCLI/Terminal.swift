@@ -12,8 +12,7 @@ public final class Terminal: @unchecked Sendable {
     private var lastProgress = Date.distantPast
     private var progressShown = false
 
-    /// `program` prefixes error and warning lines (`vimo-flow: error: …`).
-    /// A terminal for `program`. A stage executable makes one at start, so this is also where the
+    /// A terminal for `program` (which prefixes error and warning lines: `vimo-flow: error: …`). A stage executable makes one at start, so this is also where the
     /// process is told to report a write over the file-size limit as an error (EFBIG) rather than die
     /// of SIGXFSZ.
     public init(program: String, quiet: Bool) {
@@ -22,12 +21,17 @@ public final class Terminal: @unchecked Sendable {
         OutOfSpace.reportFileSizeLimitAsError()
     }
 
-    /// A progress line, throttled; `force` prints regardless (the final one).
+    /// Seconds between plain progress lines when stderr is not a terminal (a log file, a pipe, a Slurm
+    /// job's output): `$VIMO_PROGRESS_SECONDS`, else 5.
+    static let logInterval: Double = ProcessInfo.processInfo.environment["VIMO_PROGRESS_SECONDS"].flatMap(Double.init) ?? 5
+
+    /// A progress line, throttled; `force` prints regardless (the final one). On a terminal it is
+    /// rewritten in place; otherwise it is a plain line, never with a carriage return.
     public func progress(_ text: @autoclosure () -> String, force: Bool = false) {
         guard !quiet else { return }
         lock.lock(); defer { lock.unlock() }
         let now = Date()
-        let interval = interactive ? 0.2 : 5.0
+        let interval = interactive ? 0.2 : Self.logInterval
         guard force || now.timeIntervalSince(lastProgress) >= interval else { return }
         lastProgress = now
         if interactive {

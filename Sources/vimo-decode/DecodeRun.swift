@@ -44,6 +44,10 @@ final class DecodeRun: @unchecked Sendable {
     private var failures: [StageSummary.Failure] = []
     private var warnings: [StageSummary.Warning] = []
     private var shardsWritten: [URL] = []
+    /// Frames decoded so far of the items being decoded now (for progress inside long videos).
+    private var inFlight: [String: Int] = [:]
+    private var progressLine: ProgressLine?
+    private var unreadableCount = 0
     /// Set when a write fails for want of room: no further item is started.
     private var stopCode: Int32?
     /// Why the run stopped early, when it did (the command exits 3).
@@ -89,6 +93,8 @@ final class DecodeRun: @unchecked Sendable {
         let unreadable = failures.count
 
         let progress = ProgressLine(total: todo.count)
+        progressLine = progress
+        unreadableCount = unreadable
         if !todo.isEmpty {
             DispatchQueue.concurrentPerform(iterations: min(settings.workers, todo.count)) { worker in
                 let sink = ShardSink(directory: settings.output, worker: workerName(worker), metadata: metadata,
@@ -155,10 +161,22 @@ final class DecodeRun: @unchecked Sendable {
             ?? VideoDecoder(url: item.video, options: options)
         var pixels: [UInt8] = []
         var indices: [Int32] = []
+        let planned = decoder.plannedIndices(settings.selection).count
         let report = try decoder.decode(settings.selection) { frame in
             pixels.append(contentsOf: frame.pixels)
             indices.append(Int32(frame.index))
+            // Progress inside a long video: the line updates while this item is still going.
+            if let progress = progressLine {
+                let (line, show) = locked { () -> (String, Bool) in
+                    inFlight[item.id] = indices.count
+                    let partial = inFlight.values.reduce(0, +)
+                    return (progress.render(done: processed + failures.count - unreadableCount, units: rows + partial,
+                                            failed: failures.count), indices.count >= 25)
+                }
+                if show { terminal.progress(line + "  \(item.id) \(indices.count)/\(planned) frames") }
+            }
         }
+        locked { inFlight[item.id] = nil }
         try pixels.withUnsafeBytes { raw in
             try sink.append(item: item.id, source: source, frameIndex: indices, rows: raw, labels: labels)
         }
