@@ -31,7 +31,9 @@ public enum WeightsSource: Sendable, Equatable {
         }
     }
 
-    /// Builds a model: seeded random weights, or freshly built and loaded (strictly) from the file.
+    /// Builds a model: seeded random weights, or freshly built and loaded (strictly) from the file; a
+    /// mismatch or a non-finite tensor is reported naming the file. (Seeded initialisation draws finite
+    /// values by construction, so only files are checked for NaN and ±∞.)
     public func build<M: Module>(_ make: () throws -> M, load: (URL) throws -> [String: Tensor]) throws -> M {
         switch self {
         case .random(let seed):
@@ -39,7 +41,7 @@ public enum WeightsSource: Sendable, Equatable {
             return try make()
         case .file(let url):
             let model = try make()
-            try model.load(load(url))
+            try model.load(contentsOf: url, using: load)
             return model
         }
     }

@@ -37,6 +37,9 @@ extension DType {
 extension Torch {
     /// Every tensor of a checkpoint file — safetensors, a `torch.save` zip (.pt/.pth/.bin, including
     /// OrderedDict state dicts and nested `{"model": …}` dicts) or a TorchScript archive — by name.
+    ///
+    /// Every floating-point tensor is checked once for NaN and ±∞, so a damaged file is rejected here,
+    /// naming the file and the tensor, and not found later as NaN embeddings or a NaN loss.
     public static func loadWeights(_ url: URL) throws -> [String: Tensor] {
         let checkpoint = try CheckpointReader.read(url)
         var out: [String: Tensor] = [:]
@@ -45,7 +48,25 @@ extension Torch {
                 try Tensor(bytes: raw, shape: t.shape, dtype: DType(t.dtype))
             }
         }
+        try requireFinite(out, file: url.checkpointDisplayPath)
         return out
+    }
+
+    /// Throws `CheckpointError.nonFinite` for the first tensor (by name) holding NaN or ±∞.
+    ///
+    /// Attention masks are the one place a checkpoint holds −∞ by design (OpenAI CLIP's TorchScript text
+    /// tower stores its causal `attn_mask`), so −∞ in a tensor whose name ends in `mask` is accepted;
+    /// NaN and +∞ never are.
+    public static func requireFinite(_ tensors: [String: Tensor], file: String) throws {
+        var damaged: [(name: String, nan: Int, infinite: Int)] = []
+        for (name, tensor) in tensors {
+            let counts = try tensor.nonFiniteCount()
+            let infinite = name.hasSuffix("mask") ? counts.positiveInfinity : counts.infinite
+            if counts.nan > 0 || infinite > 0 { damaged.append((name, counts.nan, infinite)) }
+        }
+        guard let first = damaged.min(by: { $0.name < $1.name }) else { return }
+        throw CheckpointError.nonFinite(file: file, tensor: first.name, nan: first.nan, infinite: first.infinite,
+                                        otherTensors: damaged.count - 1)
     }
 
     /// Writes tensors as safetensors (atomically), with string metadata.
@@ -57,5 +78,17 @@ extension Torch {
             return CheckpointTensor(name: name, dtype: cpu.dtype.checkpointDType, shape: cpu.shape, data: data)
         }
         try SafetensorsWriter.write(entries, metadata: metadata, to: url)
+    }
+}
+
+extension Module {
+    /// Reads the weights file at `url` with `read` (which may rename keys, as the model loaders do) and
+    /// loads them strictly; a missing, unexpected or mis-shaped key is reported naming the file.
+    public func load(contentsOf url: URL, using read: (URL) throws -> [String: Tensor] = Torch.loadWeights) throws {
+        do {
+            try load(read(url))
+        } catch let error as TorchError {
+            throw error.naming(file: url.checkpointDisplayPath)
+        }
     }
 }

@@ -7,23 +7,37 @@ public enum TorchError: Error, LocalizedError, Equatable {
     case libtorch(operation: String, message: String)
     /// A Swift-side check failed before libtorch was called.
     case invalidArgument(String)
-    /// Loading weights into a module found keys or shapes that do not match.
-    case checkpointMismatch(missing: [String], unexpected: [String], mismatched: [String])
+    /// Loading weights into a module found keys or shapes that do not match; `file` is the weights file
+    /// they came from, when they came from one.
+    case checkpointMismatch(file: String? = nil, missing: [String], unexpected: [String], mismatched: [String])
     /// A checkpoint file could not be read.
     case checkpoint(path: String, reason: String)
 
+    /// A sentence saying what failed.
     public var errorDescription: String? {
         switch self {
         case .libtorch(let operation, let message): return "\(operation): \(message)"
         case .invalidArgument(let text): return text
-        case .checkpointMismatch(let missing, let unexpected, let mismatched):
+        case .checkpointMismatch(let file, let missing, let unexpected, let mismatched):
+            // A checkpoint of another architecture misses hundreds of keys: name the first few and count the rest.
+            func listed(_ keys: [String]) -> String {
+                let shown = keys.prefix(12).joined(separator: ", ")
+                return keys.count > 12 ? shown + " and \(keys.count - 12) more" : shown
+            }
             var parts: [String] = []
-            if !missing.isEmpty { parts.append("missing keys: " + missing.joined(separator: ", ")) }
-            if !unexpected.isEmpty { parts.append("unexpected keys: " + unexpected.joined(separator: ", ")) }
-            if !mismatched.isEmpty { parts.append("shape mismatches: " + mismatched.joined(separator: ", ")) }
-            return "weights do not fit the model: " + parts.joined(separator: "; ")
+            if !missing.isEmpty { parts.append("missing keys: " + listed(missing)) }
+            if !unexpected.isEmpty { parts.append("unexpected keys: " + listed(unexpected)) }
+            if !mismatched.isEmpty { parts.append("shape mismatches: " + listed(mismatched)) }
+            let text = "weights do not fit the model: " + parts.joined(separator: "; ")
+            return file.map { "\($0): \(text) (is it a checkpoint of this model and configuration?)" } ?? text
         case .checkpoint(let path, let reason): return "\(path): \(reason)"
         }
+    }
+
+    /// The same error naming the weights file it is about (a key or shape mismatch learns its file here).
+    public func naming(file: String) -> TorchError {
+        guard case .checkpointMismatch(nil, let missing, let unexpected, let mismatched) = self else { return self }
+        return .checkpointMismatch(file: file, missing: missing, unexpected: unexpected, mismatched: mismatched)
     }
 }
 

@@ -46,7 +46,7 @@ final class ModuleTests: XCTestCase {
         weights["resblocks.9.extra"] = try Tensor.zeros([1])
         weights["head.weight"] = try Tensor.zeros([4, 8])
         XCTAssertThrowsError(try net.load(weights)) { error in
-            guard case TorchError.checkpointMismatch(let missing, let unexpected, let mismatched)? = error as? TorchError else {
+            guard case TorchError.checkpointMismatch(nil, let missing, let unexpected, let mismatched)? = error as? TorchError else {
                 return XCTFail("\(error)")
             }
             XCTAssertEqual(missing, ["resblocks.0.ln_1.bias"])

@@ -33,6 +33,9 @@ public enum CheckpointError: Error, LocalizedError, Equatable {
     case badTensor(file: String, tensor: String, reason: String)
     /// Two tensors would get the same name.
     case duplicateName(file: String, name: String)
+    /// A floating-point tensor holds NaN or infinite values (a damaged file, or weights saved from a diverged
+    /// run); `otherTensors` more tensors of the file hold some too.
+    case nonFinite(file: String, tensor: String, nan: Int, infinite: Int, otherTensors: Int)
 
     /// A sentence naming the file and what is wrong with it.
     public var errorDescription: String? {
@@ -67,6 +70,12 @@ public enum CheckpointError: Error, LocalizedError, Equatable {
             return "\(file): tensor '\(tensor)': \(reason)"
         case let .duplicateName(file, name):
             return "\(file): two tensors are named '\(name)'"
+        case let .nonFinite(file, tensor, nan, infinite, otherTensors):
+            let counts = [nan > 0 ? "\(nan) NaN value(s)" : nil, infinite > 0 ? "\(infinite) infinite value(s)" : nil]
+                .compactMap { $0 }.joined(separator: " and ")
+            let others = otherTensors > 0 ? " (and \(otherTensors) more tensor(s) hold non-finite values)" : ""
+            return "\(file): tensor \(tensor) holds \(counts)\(others); the file is damaged or was saved from a diverged "
+                + "training run: use another copy, or an earlier checkpoint"
         }
     }
 
@@ -87,7 +96,8 @@ public enum CheckpointError: Error, LocalizedError, Equatable {
              let .truncated(file, _), let .badSafetensorsHeader(file, _), let .sizeMismatch(file, _, _, _),
              let .unsupportedDType(file, _, _), let .badZip(file, _), let .unsupportedCompression(file, _, _),
              let .corruptEntry(file, _, _), let .missingEntry(file, _), let .unsupportedOpcode(file, _, _, _),
-             let .badPickle(file, _, _, _), let .badTensor(file, _, _), let .duplicateName(file, _):
+             let .badPickle(file, _, _, _), let .badTensor(file, _, _), let .duplicateName(file, _),
+             let .nonFinite(file, _, _, _, _):
             return file
         }
     }
