@@ -55,7 +55,7 @@ public struct ItemStage {
             terminal.warning("unreadable upstream shard, its items are skipped: \(problem.localizedDescription) (\(ItemStageError.remedy))")
         }
         let metadata = ShardMetadata(stage: stage, fingerprint: fingerprint, params: params, schema: Store.schemaVersion)
-        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        try OutputFolder.create(output)
         let done = try ShardIndex.build(directory: output)
         try IncompatibleOutput.check(done, against: metadata)
 
@@ -78,6 +78,7 @@ public struct ItemStage {
                 if open?.url != entry.shard { open = (entry.shard, try ShardReader(url: entry.shard)) }
                 let reader = open!.reader
                 let result = try process(reader, entry)
+                try FiniteRows.check(result.rows, payload: payload)   // a damaged item fails, its rows unwritten
                 let labels = labelCount == nil ? nil : try reader.labels(item: entry.position)
                 try result.rows.withUnsafeBytes { raw in
                     try sink.append(item: id, source: source, frameIndex: result.frameIndex, rows: raw, labels: labels)
