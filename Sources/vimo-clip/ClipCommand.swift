@@ -18,8 +18,11 @@ struct ClipCommand: ParsableCommand {
         Frames are normalised exactly as CLIP's preprocessing does (they are already 224×224). Items already \
         committed in --out for the same upstream item are skipped.
 
-        Exit status: 0 all items done or cached; 1 more failures than --max-failures; 2 unusable inputs (missing or \
-        mismatched weights, no decode shards, --out made with other parameters); 64 invalid options.
+        Weights holding NaN or Inf are rejected at load, naming the file and the tensor; an item whose embeddings come \
+        out NaN or Inf fails (named, its rows not written) while the others are committed.
+
+        Exit status: 0 all items done or cached; 1 more failures than --max-failures; 2 unusable inputs (missing, \
+        mismatched or damaged weights, no decode shards, --out made with other parameters or not creatable); 64 invalid options.
         """,
         version: "clip-1")
 
@@ -62,6 +65,7 @@ struct ClipCommand: ParsableCommand {
         let shardSelector = stage.selector
         let result: StageSummary
         do {
+            try OutputFolder.create(output)
             let config = CLIPVision.Config.named(model)!
             let device = Device(device)!
             let computeType: DType = dtype == "f16" ? .float16 : dtype == "bf16" ? .bfloat16 : .float32

@@ -28,8 +28,12 @@ struct Compute: ParsableCommand {
         RAFT weights: torchvision's raft_large / raft_small checkpoints (.pth, e.g. raft_large_C_T_SKHT_V2-ff5fadd5.pth) \
         or the original princeton-vl ones, or .safetensors; `random:SEED` builds seeded random weights (tests, benchmarks).
 
+        Weights holding NaN or Inf are rejected at load, naming the file and the tensor; an item whose flow comes out \
+        NaN or Inf fails (named, its rows not written) while the others are committed.
+
         Exit status: 0 all items done or cached; 1 more failures than --max-failures; 2 unusable inputs \
-        (missing or mismatched weights, frames folder unreadable, --out made with other parameters); 64 invalid options.
+        (missing, mismatched or damaged weights, frames folder unreadable, --out made with other parameters or not \
+        creatable); 64 invalid options.
         """)
 
     @Option(name: .long, help: ArgumentHelp("Folder of decode shards (vimo-decode --out).", valueName: "dir"))

@@ -34,6 +34,7 @@ final class FlowRun {
     }
 
     func run() throws -> StageSummary {
+        try OutputFolder.create(settings.output)
         let stage = ItemStage(stage: "flow", upstream: settings.frames, output: settings.output, shard: settings.shard,
                               itemsPerShard: settings.itemsPerShard, compression: settings.compression, rowUnit: "pairs",
                               inputs: ["frames": settings.frames.path, "weights": settings.weights ?? ""])

@@ -25,7 +25,15 @@ struct MoCLIPFailure: LocalizedError {
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train the student; keeps the checkpoint with the lowest validation loss (a seeded split of the training videos).",
-        discussion: "Writes student.safetensors + student.json and last.* (running the same command again resumes). Exit status: 0 trained; 2 unusable inputs; 64 invalid options.")
+        discussion: """
+        Writes student.safetensors + student.json (the best epoch) and last.safetensors + last.json + last.optim \
+        (running the same command again resumes). Each checkpoint is replaced as a unit: its .json names the files \
+        written with it, so an interrupted write leaves the previous checkpoint or the new one.
+
+        Exit status: 0 trained; 2 unusable inputs (weights or rows holding NaN/Inf, missing files, an --out that \
+        cannot be created); 4 the loss became NaN or infinite (the message names the epoch and step; nothing of \
+        that epoch is saved, the earlier checkpoints stay); 64 invalid options.
+        """)
 
     @Option(name: .long, help: ArgumentHelp("Folder of flow shards (vimo-flow --out); labels come from them.", valueName: "dir"))
     var flow: String
@@ -64,6 +72,9 @@ struct Train: ParsableCommand {
             let info = try StudentTrainer(options: self, terminal: terminal).run()
             terminal.line("best epoch \(info.bestEpoch ?? 0) (validation loss \(String(format: "%.4f", info.bestValidationLoss ?? .nan))): "
                           + URL(fileURLWithPath: out).appendingPathComponent("student.safetensors").path)
+        } catch let error as LossDiverged {
+            terminal.error(error.localizedDescription)
+            throw ExitCode(LossDiverged.exitStatus)
         } catch {
             terminal.error(error.localizedDescription)
             throw ExitCode(2)
@@ -74,7 +85,13 @@ struct Train: ParsableCommand {
 struct Embed: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Motion embeddings (raw z, as TFAM consumes) for every flow row, aligned with the flow shards.",
-        discussion: "Same skip/resume/failure semantics as the other stages. Exit status: 0 done; 1 failures; 2 unusable inputs; 64 invalid options.")
+        discussion: """
+        Same skip/resume/failure semantics as the other stages. An item whose flow rows or embeddings hold NaN or Inf \
+        fails (named, its rows not written); the others are committed.
+
+        Exit status: 0 done; 1 more failures than --max-failures; 2 unusable inputs (a checkpoint missing, damaged or \
+        without its .json, an --out that cannot be created); 64 invalid options.
+        """)
 
     @Option(name: .long, help: ArgumentHelp("Folder of flow shards.", valueName: "dir")) var flow: String
     @Option(name: .long, help: ArgumentHelp("student.safetensors (its .json sidecar gives the configuration).", valueName: "file")) var weights: String
@@ -94,13 +111,12 @@ struct Embed: ParsableCommand {
         let selector = stage.selector
         let result: StageSummary
         do {
+            try OutputFolder.create(output)
             let weightsURL = URL(fileURLWithPath: weights)
-            let sidecar = weightsURL.deletingPathExtension().appendingPathExtension("json")
-            guard let data = try? Data(contentsOf: sidecar) else { throw MoCLIPFailure("\(sidecar.path): missing (it holds the configuration)") }
-            let info = try JSONDecoder().decode(StudentInfo.self, from: data)
+            let info = try CheckpointPair(weights: weightsURL).read(StudentInfo.self)
             let device = Device(device)!
             let student = try MoCLIPStudent(config: info.config, classes: info.classes, alpha: info.alpha)
-            try student.load(Torch.loadWeights(weightsURL))
+            try student.load(contentsOf: weightsURL)
             try student.to(device: device)
             student.eval()
             let items = ItemStage(stage: "moclip", upstream: URL(fileURLWithPath: flow), output: output, shard: selector,
@@ -118,7 +134,8 @@ struct Embed: ParsableCommand {
                     for start in stride(from: entry.rows.lowerBound, to: entry.rows.upperBound, by: batch) {
                         let range = start..<min(start + batch, entry.rows.upperBound)
                         let images = try FlowImages.tensor(flow: reader.readFlow(rows: range), count: range.count,
-                                                           height: h, width: w, device: device)
+                                                           height: h, width: w, device: device,
+                                                           source: "rows \(range) of \(reader.url.path)")
                         rows += try student.embed(images).to(.cpu, dtype: .float32).bytes()
                     }
                 }

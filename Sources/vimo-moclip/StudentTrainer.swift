@@ -43,6 +43,7 @@ final class StudentTrainer {
     func run() throws -> StudentInfo {
         let device = Device(options.device)!
         let out = URL(fileURLWithPath: options.out)
+        try OutputFolder.create(out)
         let flowIndex = try ShardIndex.build(directory: URL(fileURLWithPath: options.flow))
         let (teacherEmbeddings, segments) = try buildSegments(flowIndex)
         guard let classes = segments.first?.labels.count, classes > 0 else {
@@ -73,13 +74,22 @@ final class StudentTrainer {
                                           "segment": "\(options.segment)", "batch": "\(options.batch)", "lr": "\(options.lr)",
                                           "epochs": "\(options.epochs)", "seed": "\(options.seed)", "pos_weight": "\(options.posWeight)", "labels": options.labels ?? "shards"]
                                    .merging(options.half ? ["half": "true"] : [:]) { a, _ in a })
-        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
-        if let data = try? Data(contentsOf: out.appendingPathComponent("last.json")),
-           let previous = try? JSONDecoder().decode(StudentInfo.self, from: data), previous.settings == info.settings {
-            try student.load(Torch.loadWeights(out.appendingPathComponent("last.safetensors")))
-            try optimizer.load(from: out.appendingPathComponent("last.optim"))
-            info = previous
-            terminal.line("vimo-moclip: resuming after epoch \(info.epoch) of \(options.epochs)")
+        let last = CheckpointPair(folder: out, name: "last"), best = CheckpointPair(folder: out, name: "student")
+        // What a divergence leaves on disk: the checkpoints written before it (by this run or an earlier one).
+        var kept: String? = nil
+        switch last.resumePoint(StudentInfo.self) {
+        case .found(let previous):
+            kept = "the checkpoints in \(out.path) (last.* of epoch \(previous.epoch))"
+            if previous.settings == info.settings {
+                try student.load(contentsOf: last.weightsURL)
+                try optimizer.load(from: last.optimizerURL)
+                info = previous
+                terminal.line("vimo-moclip: resuming after epoch \(info.epoch) of \(options.epochs)")
+            }
+        case .unusable(let reason):
+            terminal.warning("not resuming: \(reason); training starts over")
+        case .none:
+            break
         }
 
         var readers: [URL: ShardReader] = [:]
@@ -91,7 +101,7 @@ final class StudentTrainer {
                 readers[s.shard] = reader
                 guard case .flow(let h, let w) = reader.payload else { throw MoCLIPFailure("\(s.shard.path) holds no flow") }
                 let images = try FlowImages.tensor(flow: reader.readFlow(rows: s.rows), count: s.rows.count, height: h, width: w,
-                                                   device: device)
+                                                   device: device, source: "rows \(s.rows) (item \(s.item)) of \(s.shard.path)")
                 let z = try student.embed(images).unsqueezed(0)
                 let target = try teacherEmbeddings[s.item]!.indexSelect(0, Tensor(s.teacherRows)).to(device, dtype: .float32).unsqueezed(0)
                 let labels = try Tensor(s.labels.map(Float.init), shape: [1, classes]).to(device)
@@ -109,33 +119,37 @@ final class StudentTrainer {
             student.train()
             var trainLoss = 0.0
             let order = train.shuffled(using: &rng)
-            for start in stride(from: 0, to: order.count, by: options.batch) {
+            let steps = (order.count + options.batch - 1) / options.batch
+            for (step, start) in stride(from: 0, to: order.count, by: options.batch).enumerated() {
                 let batch = Array(order[start..<min(start + options.batch, order.count)])
                 try optimizer.zeroGrad()
                 let (l, _) = try loss(batch)
+                let value = try l.item()
+                try LossDiverged.check(value, epoch: epoch + 1, step: step + 1, steps: steps, kept: kept)
                 try l.backward()
                 try optimizer.step()
-                trainLoss += try l.item() * Double(batch.count)
+                trainLoss += value * Double(batch.count)
             }
             student.eval()
             let (validationLoss, validationCosine) = try Torch.withoutGrad { () -> (Double, Double) in
                 let (l, c) = try loss(validation)
                 return (try l.item(), c)
             }
+            try LossDiverged.check(validationLoss, epoch: epoch + 1, step: nil, steps: steps, kept: kept)
             info.epoch = epoch + 1
             info.validationLoss = validationLoss
             info.validationCosine = validationCosine
-            var best = false
+            var improved = false
             if validationLoss < (info.bestValidationLoss ?? .infinity) {
                 info.bestValidationLoss = validationLoss
                 info.bestEpoch = epoch + 1
-                best = true
-                try save(student, info, as: "student", in: out)
+                improved = true
+                try best.write(weights: student.stateDict(), metadata: ["format": "vimo-moclip"], info: info)
             }
-            try save(student, info, as: "last", in: out)
-            try optimizer.save(to: out.appendingPathComponent("last.optim"))
+            try last.write(weights: student.stateDict(), metadata: ["format": "vimo-moclip"], info: info, optimizer: optimizer)
+            kept = "the checkpoints in \(out.path) (last.* of epoch \(info.epoch))"
             terminal.line(String(format: "epoch %d/%d  train loss %.4f  val loss %.4f  val cosine %.4f%@", epoch + 1, options.epochs,
-                                 trainLoss / Double(train.count), validationLoss, validationCosine, best ? "  (best)" : ""))
+                                 trainLoss / Double(train.count), validationLoss, validationCosine, improved ? "  (best)" : ""))
         }
         return info
     }
@@ -170,6 +184,11 @@ final class StudentTrainer {
             }
             // Only the training videos' embeddings are held (float16 with --half).
             let embeddings = try Tensor(clipReader.readEmbeddings(rows: c.rows), shape: [c.rows.count, dim])
+            let damage = try embeddings.nonFiniteCount()
+            guard damage.isZero else {
+                throw MoCLIPFailure("\(c.shard.path): the teacher embeddings of item \(item) hold \(damage.nan) NaN and "
+                                    + "\(damage.infinite) infinite value(s); recompute them (vimo-clip, or vimo verify)")
+            }
             teacher[item] = options.half ? try embeddings.to(.float16) : embeddings
             var run: [(row: Int, teacher: Int)] = []
             func flush() {
@@ -186,13 +205,5 @@ final class StudentTrainer {
             flush()
         }
         return (teacher, segments)
-    }
-
-    private func save(_ student: MoCLIPStudent, _ info: StudentInfo, as name: String, in folder: URL) throws {
-        try Torch.saveSafetensors(student.stateDict(), metadata: ["format": "vimo-moclip"],
-                                  to: folder.appendingPathComponent("\(name).safetensors"))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(try encoder.encode(info), to: folder.appendingPathComponent("\(name).json"))
     }
 }
