@@ -28,6 +28,7 @@ struct SequenceSet {
             let all = try reader.readEmbeddings(rows: 0..<reader.rowCount)
             let frames = try reader.frameIndex(rows: 0..<reader.rowCount)
             let table = try Tensor(all, shape: [reader.rowCount, d])
+            if try !table.nonFiniteCount().isZero { throw try damage(in: reader, values: all, dim: d) }
             for (position, item) in reader.items.enumerated() where index[item]?.shard == shard {
                 let rows = reader.rows(ofItem: position)
                 var values = try table.slice(0, rows.lowerBound, rows.upperBound).clone()
@@ -38,6 +39,17 @@ struct SequenceSet {
         }
         return SequenceSet(dim: dim, sequences: sequences)
     }
+
+    /// The error naming the first item of `reader` whose rows hold NaN or ±∞.
+    private static func damage(in reader: ShardReader, values: [Float], dim: Int) throws -> TFAMError {
+        for (position, item) in reader.items.enumerated() {
+            let rows = reader.rows(ofItem: position)
+            let slice = values[(rows.lowerBound * dim)..<(rows.upperBound * dim)]
+            let nan = slice.filter(\.isNaN).count, infinite = slice.filter(\.isInfinite).count
+            if nan + infinite > 0 { return .nonFinite(reader.url.path, item, nan, infinite) }
+        }
+        return .nonFinite(reader.url.path, "?", 0, 0)
+    }
 }
 
 enum TFAMError: Error, LocalizedError {
@@ -46,7 +58,7 @@ enum TFAMError: Error, LocalizedError {
     case noLabels(String)
     case dimensionMismatch(Int, Int)
     case noItems(String)
-    case sidecar(String, String)
+    case nonFinite(String, String, Int, Int)
 
     var errorDescription: String? {
         switch self {
@@ -55,7 +67,9 @@ enum TFAMError: Error, LocalizedError {
         case .noLabels(let item): return "item \(item) has no labels (give --annotations, or use shards that carry labels)"
         case .dimensionMismatch(let a, let b): return "CLIP embeddings have \(a) dimensions but motion embeddings \(b)"
         case .noItems(let what): return "no items to \(what) (are the CLIP and motion folders of the same dataset?)"
-        case .sidecar(let path, let reason): return "\(path): \(reason)"
+        case .nonFinite(let path, let item, let nan, let infinite):
+            return "\(path): the embeddings of item \(item) hold \(nan) NaN and \(infinite) infinite value(s); "
+                + "recompute them (the stage that wrote this folder, or vimo verify)"
         }
     }
 }

@@ -46,7 +46,14 @@ struct EmbeddingOptions: ParsableArguments {
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train TFAM; writes best.safetensors/best.json (chosen on validation only) and last.* (resumable).",
-        discussion: "Exit status: 0 trained; 2 unusable inputs; 64 invalid options. Running again with the same options resumes.")
+        discussion: """
+        Running again with the same options resumes. Each checkpoint is replaced as a unit: its .json names the files \
+        written with it, so an interrupted write leaves the previous checkpoint or the new one.
+
+        Exit status: 0 trained; 2 unusable inputs (embeddings holding NaN/Inf, missing files, an --out that cannot be \
+        created); 4 the loss became NaN or infinite (the message names the epoch and step; nothing of that epoch is \
+        saved, the earlier checkpoints stay); 64 invalid options.
+        """)
 
     @OptionGroup var embeddings: EmbeddingOptions
 
@@ -98,6 +105,9 @@ struct Train: ParsableCommand {
             terminal.line("best epoch \(info.bestEpoch.map(String.init) ?? "-") (validation mAP "
                           + (info.bestValidationMAP.map { String(format: "%.4f", $0) } ?? "n/a")
                           + "): \(settings.out.appendingPathComponent("best.safetensors").path)")
+        } catch let error as LossDiverged {
+            terminal.error(error.localizedDescription)
+            throw ExitCode(LossDiverged.exitStatus)
         } catch {
             terminal.error(error.localizedDescription)
             throw ExitCode(2)
@@ -108,7 +118,7 @@ struct Train: ParsableCommand {
 struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Score videos with a trained TFAM; writes a shard of scores (V, K) float32 with items and labels.",
-        discussion: "Exit status: 0 done; 2 unusable inputs; 64 invalid options.")
+        discussion: "Exit status: 0 done; 2 unusable inputs (a checkpoint missing, damaged or without its .json, an --out that cannot be created); 64 invalid options.")
 
     @OptionGroup var embeddings: EmbeddingOptions
 
@@ -128,15 +138,13 @@ struct Predict: ParsableCommand {
     func run() throws {
         let terminal = Terminal(program: "vimo-tfam", quiet: false)
         do {
+            let output = URL(fileURLWithPath: out)
+            try OutputFolder.create(output)
             let weightsURL = URL(fileURLWithPath: weights)
-            let sidecar = weightsURL.deletingPathExtension().appendingPathExtension("json")
-            guard let data = try? Data(contentsOf: sidecar) else {
-                throw TFAMError.sidecar(sidecar.path, "missing: it holds the model configuration")
-            }
-            let info = try JSONDecoder().decode(CheckpointInfo.self, from: data)
+            let info = try CheckpointPair(weights: weightsURL).read(CheckpointInfo.self)
             let device = Device(embeddings.device)!
             let model = try TFAM(info.config)
-            try model.load(Torch.loadWeights(weightsURL))
+            try model.load(contentsOf: weightsURL)
             try model.to(device: device)
             let clip = try SequenceSet.load(URL(fileURLWithPath: embeddings.clip), half: embeddings.half)
             let motion = try SequenceSet.load(URL(fileURLWithPath: embeddings.motion), half: embeddings.half)

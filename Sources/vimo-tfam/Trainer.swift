@@ -68,6 +68,7 @@ final class Trainer {
     }
 
     func run() throws -> CheckpointInfo {
+        try OutputFolder.create(settings.out)
         let clip = try SequenceSet.load(settings.clip, half: settings.half)
         let motion = try SequenceSet.load(settings.motion, half: settings.half)
         guard clip.dim == motion.dim else { throw TFAMError.dimensionMismatch(clip.dim, motion.dim) }
@@ -93,17 +94,25 @@ final class Trainer {
         let batcher = Batcher(clip: clip, motion: motion, labels: labels, maxFrames: settings.maxFrames,
                               aligned: config.fusion == Fusion.concatEmbedding.rawValue, device: settings.device)
 
-        try FileManager.default.createDirectory(at: settings.out, withIntermediateDirectories: true)
-        let lastInfo = settings.out.appendingPathComponent("last.json")
+        let last = CheckpointPair(folder: settings.out, name: "last"), best = CheckpointPair(folder: settings.out, name: "best")
         var info = CheckpointInfo(config: config, epoch: 0, validationMAP: nil, validationLoss: nil, bestEpoch: nil,
                                   bestValidationMAP: nil, classes: classes, trainItems: train.count,
                                   validationItems: validation.count, settings: describe())
-        if let data = try? Data(contentsOf: lastInfo), let previous = try? JSONDecoder().decode(CheckpointInfo.self, from: data),
-           previous.config == config, previous.settings == info.settings {
-            try model.load(Torch.loadWeights(settings.out.appendingPathComponent("last.safetensors")))
-            try optimizer.load(from: settings.out.appendingPathComponent("last.optim"))
-            info = previous
-            terminal.line("vimo-tfam: resuming after epoch \(info.epoch) of \(settings.epochs)")
+        // What a divergence leaves on disk: the checkpoints written before it (by this run or an earlier one).
+        var kept: String? = nil
+        switch last.resumePoint(CheckpointInfo.self) {
+        case .found(let previous):
+            kept = "the checkpoints in \(settings.out.path) (last.* of epoch \(previous.epoch))"
+            if previous.config == config, previous.settings == info.settings {
+                try model.load(contentsOf: last.weightsURL)
+                try optimizer.load(from: last.optimizerURL)
+                info = previous
+                terminal.line("vimo-tfam: resuming after epoch \(info.epoch) of \(settings.epochs)")
+            }
+        case .unusable(let reason):
+            terminal.warning("not resuming: \(reason); training starts over")
+        case .none:
+            break
         }
 
         while info.epoch < min(settings.epochs, settings.stopAfter ?? .max) {
@@ -120,11 +129,14 @@ final class Trainer {
                 try optimizer.zeroGrad()
                 let loss = try F.binaryCrossEntropyWithLogits(
                     model(rgb: b.rgb, rgbMask: b.rgbMask, motion: b.motion, motionMask: b.motionMask), b.labels)
+                let value = try loss.item()
+                try LossDiverged.check(value, epoch: epoch + 1, step: i + 1, steps: stepsPerEpoch, kept: kept)
                 try loss.backward()
                 try optimizer.step()
-                total += try loss.item() * Double(ids.count)
+                total += value * Double(ids.count)
             }
             let (map, validationLoss) = try evaluate(model, batcher, validation, labels)
+            try LossDiverged.check(validationLoss, epoch: epoch + 1, step: nil, steps: stepsPerEpoch, kept: kept)
             info.epoch = epoch + 1
             info.validationMAP = map
             info.validationLoss = validationLoss
@@ -133,24 +145,16 @@ final class Trainer {
                 info.bestValidationMAP = map
                 info.bestEpoch = epoch + 1
                 improved = true
-                try save(model, info, name: "best")
+                try best.write(weights: model.stateDict(), metadata: ["format": "vimo-tfam"], info: info)
             }
-            try save(model, info, name: "last")
-            try optimizer.save(to: settings.out.appendingPathComponent("last.optim"))
+            try last.write(weights: model.stateDict(), metadata: ["format": "vimo-tfam"], info: info, optimizer: optimizer)
+            kept = "the checkpoints in \(settings.out.path) (last.* of epoch \(info.epoch))"
             terminal.line(String(format: "epoch %d/%d  train loss %.4f  val loss %.4f  val mAP %@%@", epoch + 1, settings.epochs,
                                  total / Double(max(1, train.count)), validationLoss,
                                  map.map { String(format: "%.4f", $0) } ?? "n/a", improved ? "  (best)" : ""))
         }
-        if info.bestEpoch == nil { try save(model, info, name: "best") }
+        if info.bestEpoch == nil { try best.write(weights: model.stateDict(), metadata: ["format": "vimo-tfam"], info: info) }
         return info
-    }
-
-    private func save(_ model: TFAM, _ info: CheckpointInfo, name: String) throws {
-        try Torch.saveSafetensors(model.stateDict(), metadata: ["format": "vimo-tfam"],
-                                  to: settings.out.appendingPathComponent("\(name).safetensors"))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(try encoder.encode(info), to: settings.out.appendingPathComponent("\(name).json"))
     }
 
     private func describe() -> [String: String] {
@@ -176,9 +180,10 @@ func predict(_ model: TFAM, _ batcher: Batcher, _ items: [String], batch: Int = 
     }
 }
 
-/// Validation mAP (Animal Kingdom definition) and loss.
+/// Validation mAP (Animal Kingdom definition) and loss; a NaN loss (and no mAP) when a score is not a number.
 func evaluate(_ model: TFAM, _ batcher: Batcher, _ items: [String], _ labels: [String: [UInt8]]) throws -> (Double?, Double) {
     let scores = try predict(model, batcher, items)
+    if scores.contains(where: { $0.contains { !$0.isFinite } }) { return (nil, .nan) }
     let truth = items.map { labels[$0]! }
     var loss = 0.0
     for (s, y) in zip(scores, truth) {
