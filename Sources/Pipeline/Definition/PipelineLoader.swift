@@ -14,9 +14,9 @@ enum PipelineLoader {
         let file = FileName(url: url, display: url.relativePath)
         let yaml: String
         do {
-            yaml = try String(contentsOf: url, encoding: .utf8)
-        } catch {
-            throw PipelineError(location: nil, key: file.display, message: "cannot read the file: \(reason(error))")
+            yaml = try readText(url)
+        } catch let error as Unreadable {
+            throw PipelineError(location: nil, key: file.display, message: "cannot read the file: \(error.reason)")
         }
         return try build(yaml: yaml, file: file)
     }
@@ -43,12 +43,36 @@ enum PipelineLoader {
         }
         let baseYAML: String
         do {
-            baseYAML = try String(contentsOf: base.url, encoding: .utf8)
-        } catch {
-            throw extends.error("cannot read '\(base.display)': \(reason(error))")
+            baseYAML = try readText(base.url)
+        } catch let error as Unreadable {
+            let hint = error.missing && !path.hasPrefix("/")
+                ? " (an extends path is relative to the folder of the file that names it)" : ""
+            throw extends.error("cannot read '\(base.display)': \(error.reason)\(hint)")
         }
         let baseRaw = try loadRaw(yaml: baseYAML, file: base, chain: chain + [base])
         return RawPipelineMerge.merge(base: baseRaw, child: raw)
+    }
+
+    /// Why a pipeline file could not be read, in words.
+    private struct Unreadable: Error {
+        let reason: String
+        var missing = false
+    }
+
+    /// The file's UTF-8 text. Foundation's own read errors print as NSError dumps on Linux, so the
+    /// reasons are found here: missing, a folder, refused by the system (errno), not UTF-8.
+    private static func readText(_ url: URL) throws -> String {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) else {
+            throw Unreadable(reason: "no such file", missing: true)
+        }
+        guard !isFolder.boolValue else { throw Unreadable(reason: "it is a folder, not a pipeline file") }
+        let descriptor = open(url.path, O_RDONLY)
+        guard descriptor >= 0 else { throw Unreadable(reason: String(cString: strerror(errno))) }
+        close(descriptor)
+        guard let data = FileManager.default.contents(atPath: url.path) else { throw Unreadable(reason: "the file cannot be read") }
+        guard let text = String(data: data, encoding: .utf8) else { throw Unreadable(reason: "not UTF-8 text") }
+        return text
     }
 
     /// The base file named by `extends`, relative to the extending file's folder.
