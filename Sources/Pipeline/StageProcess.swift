@@ -13,8 +13,11 @@ enum StageProcess {
         var succeeded: Bool { signal == nil && status == 0 }
         var text: String {
             guard let signal else {
-                return status == 3 ? "exit status 3 (stopped: out of disk space or over the file-size limit; committed items are kept)"
-                    : "exit status \(status)"
+                switch status {
+                case 3: return "exit status 3 (stopped: out of disk space or over the file-size limit; committed items are kept)"
+                case 4: return "exit status 4 (stopped: the training loss became NaN or infinite; the last good checkpoint is kept)"
+                default: return "exit status \(status)"
+                }
             }
             return "killed by signal \(signal)" + (Self.explanations[signal].map { " (\($0))" } ?? "")
         }

@@ -73,7 +73,9 @@ public struct ItemStage {
         var failures: [StageSummary.Failure] = [], warnings: [StageSummary.Warning] = []
         let progress = ProgressLine(total: todo.count, unit: rowUnit)
         var open: (url: URL, reader: ShardReader)?
+        var stopCode: Int32?
         for (id, entry, source) in todo {
+            if stopCode != nil { break }
             do {
                 if open?.url != entry.shard { open = (entry.shard, try ShardReader(url: entry.shard)) }
                 let reader = open!.reader
@@ -90,6 +92,8 @@ public struct ItemStage {
                 processed += 1
                 rows += result.frameIndex.count
             } catch {
+                // A full disk stops the stage; the item is not a failure (the rerun computes it).
+                if let code = OutOfSpace.code(of: error) { stopCode = code; break }
                 let reason = ItemStageError.describe(error, upstream: entry.shard)
                 failures.append(.init(item: id, reason: reason))
                 terminal.failed(id, reason)
@@ -97,19 +101,31 @@ public struct ItemStage {
             terminal.progress(progress.render(done: processed + failures.count, units: rows, failed: failures.count))
         }
         do { try sink.commit() } catch {
-            failures.append(.init(item: "(last shard)", reason: error.localizedDescription))
-            terminal.error("cannot commit the last shard: \(error.localizedDescription)")
+            if let code = OutOfSpace.code(of: error) { stopCode = stopCode ?? code } else {
+                failures.append(.init(item: "(last shard)", reason: error.localizedDescription))
+                terminal.error("cannot commit the last shard: \(error.localizedDescription)")
+            }
+        }
+        var stopped: OutOfSpace?
+        if let stopCode {
+            // Items appended to a shard that could not be committed are not done: count what is.
+            let now = try ShardIndex.build(directory: output)
+            let committed = todo.filter { now.contains(item: $0.0, source: $0.2) }.count
+            processed = committed
+            stopped = OutOfSpace(folder: output, code: stopCode, committed: committed,
+                                 notAttempted: todo.count - committed - failures.count)
         }
         if !todo.isEmpty {
             terminal.progress(progress.render(done: processed + failures.count, units: rows, failed: failures.count), force: true)
         }
-        if processed > 0 { Self.dropSuperseded(in: output, compression: compression, terminal: terminal) }
+        if processed > 0 && stopped == nil { Self.dropSuperseded(in: output, compression: compression, terminal: terminal) }
         return StageSummary(
             stage: stage, inputs: inputs, shard: shard.description, params: params, fingerprint: fingerprint,
             itemsInInput: index.items.count, itemsInShard: mine.count, alreadyCached: mine.count - todo.count,
             processed: processed, failed: failures, warnings: warnings,
             inputProblems: index.problems.map { $0.localizedDescription }, rows: rows, rowUnit: rowUnit,
-            seconds: Date().timeIntervalSince(start), digestsComputed: 0, shardsWritten: sink.committed.map(\.lastPathComponent))
+            seconds: Date().timeIntervalSince(start), digestsComputed: 0, shardsWritten: sink.committed.map(\.lastPathComponent),
+            stopped: stopped?.localizedDescription)
     }
 }
 

@@ -12,7 +12,7 @@ struct MoCLIPCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vimo-moclip",
         abstract: "MoCLIP: a CLIP student on colour-coded flow, distilled toward the frozen CLIP teacher's frame embeddings.",
-        version: "moclip-1",
+        version: "moclip-2",  // 2: checkpoint pairs carry a file record (older pairs are not read)
         subcommands: [Train.self, Embed.self])
 }
 

@@ -13,7 +13,7 @@ struct TFAMCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vimo-tfam",
         abstract: "Train TFAM (CLIP × motion cross-attention fusion + multi-label head) on cached embeddings, and predict.",
-        version: "tfam-1",
+        version: "tfam-2",  // 2: checkpoint pairs carry a file record (older pairs are not read)
         subcommands: [Train.self, Predict.self])
 }
 
