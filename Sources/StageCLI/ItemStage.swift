@@ -50,6 +50,16 @@ public struct ItemStage {
     public func run(upstream index: ShardIndex, upstreamFingerprint: String, params: String, fingerprint: String,
                     payload: Payload, labelCount: Int?, terminal: Terminal,
                     process: (_ reader: ShardReader, _ entry: ShardIndex.Entry) throws -> Output) throws -> StageSummary {
+        try run(upstream: index, upstreamFingerprint: upstreamFingerprint, params: params, fingerprint: fingerprint,
+                payload: payload, labelCount: labelCount, terminal: terminal) { reader, entry, _ in try process(reader, entry) }
+    }
+
+    /// The same loop for stages whose items take long (RAFT on a 300-frame video): `process` may call
+    /// `report(done, total)` with its rows done within the item, and the progress line says so.
+    public func run(upstream index: ShardIndex, upstreamFingerprint: String, params: String, fingerprint: String,
+                    payload: Payload, labelCount: Int?, terminal: Terminal,
+                    process: (_ reader: ShardReader, _ entry: ShardIndex.Entry,
+                              _ report: (_ done: Int, _ total: Int) -> Void) throws -> Output) throws -> StageSummary {
         let start = Date()
         for problem in index.problems {
             terminal.warning("unreadable upstream shard, its items are skipped: \(problem.localizedDescription) (\(ItemStageError.remedy))")
@@ -79,7 +89,10 @@ public struct ItemStage {
             do {
                 if open?.url != entry.shard { open = (entry.shard, try ShardReader(url: entry.shard)) }
                 let reader = open!.reader
-                let result = try process(reader, entry)
+                let result = try process(reader, entry) { done, total in
+                    terminal.progress(progress.render(done: processed + failures.count, units: rows + done, failed: failures.count)
+                                      + "  \(id) \(done)/\(total) \(rowUnit)")
+                }
                 try FiniteRows.check(result.rows, payload: payload)   // a damaged item fails, its rows unwritten
                 let labels = labelCount == nil ? nil : try reader.labels(item: entry.position)
                 try result.rows.withUnsafeBytes { raw in

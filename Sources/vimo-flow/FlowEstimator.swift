@@ -9,7 +9,8 @@ import Vision
 protocol FlowEstimator {
     /// Identity of the weights (a digest), part of the stage parameters.
     var weightsDigest: String { get }
-    func flow(frames: [UInt8], count: Int, height: Int, width: Int) throws -> [UInt8]
+    /// Flow of the `count - 1` consecutive pairs; `progress(done, total)` is told the pairs done so far.
+    func flow(frames: [UInt8], count: Int, height: Int, width: Int, progress: (Int, Int) -> Void) throws -> [UInt8]
 }
 
 /// RAFT through libtorch, each frame encoded once.
@@ -31,12 +32,14 @@ final class RAFTEstimator: FlowEstimator {
         self.device = device
     }
 
-    func flow(frames: [UInt8], count: Int, height: Int, width: Int) throws -> [UInt8] {
+    func flow(frames: [UInt8], count: Int, height: Int, width: Int, progress: (Int, Int) -> Void) throws -> [UInt8] {
         guard count >= 2 else { return [] }
         return try Torch.withoutGrad {
             let pixels = try Tensor(frames, shape: [count, height, width, 3]).to(device)
             let (images, padding) = try RAFT.prepare(pixels)
-            let flow = try RAFT.unpad(model.videoFlow(images, iterations: iterations, batch: batch), padding: padding)
+            let flow = try withoutActuallyEscaping(progress) { progress in
+                try RAFT.unpad(model.videoFlow(images, iterations: iterations, batch: batch, progress: progress), padding: padding)
+            }
             return try flow.to(.float16).bytes()
         }
     }
@@ -51,7 +54,7 @@ final class DISEstimator: FlowEstimator {
         dis = try DISOpticalFlow(preset: DISOpticalFlow.Preset(rawValue: preset) ?? .fast)
     }
 
-    func flow(frames: [UInt8], count: Int, height: Int, width: Int) throws -> [UInt8] {
+    func flow(frames: [UInt8], count: Int, height: Int, width: Int, progress: (Int, Int) -> Void) throws -> [UInt8] {
         guard count >= 2 else { return [] }
         let size = height * width * 3
         var out = [UInt8]()
@@ -60,6 +63,7 @@ final class DISEstimator: FlowEstimator {
             let field = try dis.flow(from: Array(frames[(t * size)..<((t + 1) * size)]),
                                      to: Array(frames[((t + 1) * size)..<((t + 2) * size)]), width: width, height: height)
             field.map(Float16.init).withUnsafeBytes { out.append(contentsOf: $0) }  // little-endian on every target
+            progress(t + 1, count - 1)
         }
         return out
     }

@@ -47,10 +47,10 @@ final class FlowRun {
             ("flow\n\(FlowSettings.codeVersion)\n\(params)\n\(first.metadata.fingerprint)").utf8))
         return try stage.run(upstream: upstream, upstreamFingerprint: first.metadata.fingerprint, params: params,
                              fingerprint: fingerprint, payload: .flow(height: height, width: width),
-                             labelCount: first.labelCount, terminal: terminal) { reader, entry in
+                             labelCount: first.labelCount, terminal: terminal) { reader, entry, report in
             let frameIndex = try reader.frameIndex(rows: entry.rows)
             let flow = try estimator.flow(frames: reader.readFrames(rows: entry.rows), count: entry.rows.count,
-                                          height: height, width: width)
+                                          height: height, width: width, progress: report)
             let pairs = max(0, entry.rows.count - 1)
             return ItemStage.Output(rows: flow, frameIndex: Array(frameIndex.prefix(pairs)),
                                     warning: pairs == 0 ? "\(entry.rows.count) frame(s), so no flow pairs" : nil)

@@ -120,6 +120,7 @@ final class StudentTrainer {
             var trainLoss = 0.0
             let order = train.shuffled(using: &rng)
             let steps = (order.count + options.batch - 1) / options.batch
+            var meter = EpochProgress(epoch: epoch + 1, epochs: options.epochs, steps: steps)
             for (step, start) in stride(from: 0, to: order.count, by: options.batch).enumerated() {
                 let batch = Array(order[start..<min(start + options.batch, order.count)])
                 try optimizer.zeroGrad()
@@ -129,6 +130,7 @@ final class StudentTrainer {
                 try l.backward()
                 try optimizer.step()
                 trainLoss += value * Double(batch.count)
+                terminal.progress(meter.advance(step: step + 1, loss: value, samples: batch.count))
             }
             student.eval()
             let (validationLoss, validationCosine) = try Torch.withoutGrad { () -> (Double, Double) in

@@ -122,6 +122,7 @@ final class Trainer {
             let order = train.shuffled(using: &rng)
             model.train()
             var total = 0.0
+            var meter = EpochProgress(epoch: epoch + 1, epochs: settings.epochs, steps: stepsPerEpoch)
             for (i, start) in stride(from: 0, to: order.count, by: settings.batch).enumerated() {
                 let ids = Array(order[start..<min(start + settings.batch, order.count)])
                 let b = try batcher.batch(ids)
@@ -134,6 +135,7 @@ final class Trainer {
                 try loss.backward()
                 try optimizer.step()
                 total += value * Double(ids.count)
+                terminal.progress(meter.advance(step: i + 1, loss: value, samples: ids.count))
             }
             let (map, validationLoss) = try evaluate(model, batcher, validation, labels)
             try LossDiverged.check(validationLoss, epoch: epoch + 1, step: nil, steps: stepsPerEpoch, kept: kept)

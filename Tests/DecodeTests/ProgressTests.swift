@@ -22,6 +22,15 @@ final class ProgressTests: XCTestCase {
         XCTAssertTrue(lines.contains { $0.contains("items]") && $0.contains("ETA") }, piped.stderr)
         XCTAssertTrue(lines.contains { $0.range(of: #" \d+/\d+ frames$"#, options: .regularExpression) != nil },
                       "progress inside a video: \(piped.stderr)")
+        // Flow reports the pairs done inside each video too.
+        let flow = try TestSupport.run(TestSupport.product("vimo-flow"), ["compute", "--frames", root.appendingPathComponent("a").path,
+                                                                          "--out", root.appendingPathComponent("flow").path,
+                                                                          "--method", "dis", "--preset", "ultrafast"],
+                                       environment: ProcessInfo.processInfo.environment.merging(["VIMO_PROGRESS_SECONDS": "0"]) { $1 })
+        XCTAssertEqual(flow.status, 0, flow.stderr)
+        XCTAssertFalse(flow.stderr.contains("\r"))
+        XCTAssertTrue(flow.stderr.split(separator: "\n").contains { $0.range(of: #" \d+/\d+ pairs$"#, options: .regularExpression) != nil },
+                      flow.stderr)
         // A pseudo-terminal: the line is rewritten in place.
         let command = [decode, "--dataset", dataset.path, "--out", root.appendingPathComponent("b").path, "--workers", "1"]
             .map { "'" + $0 + "'" }.joined(separator: " ")
