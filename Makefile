@@ -31,6 +31,7 @@ bench: release
 	bench/tfam.sh
 	bench/clip.sh
 	bench/runner.sh
+	bench/integrity.sh
 
 clean:
 	rm -rf .build data/demo data/cache data/bench

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Benchmark (issue 12): what the Fletcher-32 checksums cost, and how fast `vimo verify` reads a cache.
+#  1. vimo-decode and vimo-flow (DIS, preset fast) on real footage: COPIES copies of Big Buck Bunny
+#     (1280×720, 132 frames) plus one tiny synthetic clip, with checksums (the default) and without
+#     (the anchor: VIMO_STORE_CHECKSUMS=off, a switch only this script uses; the flow anchor reads the
+#     anchor's frames, so both sides of each stage are measured). Runs alternate; best of REPEAT.
+#     Their shards go to OUT, a tmpfs (/dev/shm) by default: a commit's fsync on a shared disk varies by
+#     more than the checksums cost, and without it the checksums' CPU share is the largest it can be.
+#     Goal: ≤ 3 % slower with checksums.
+#  2. `vimo verify` (wall time, process start included) on a demo-sized cache (decode, flow and clip of
+#     pipelines/demo.yaml on the demo dataset: 48 synthetic clips + Big Buck Bunny), in MB/s, against
+#     `cat` of the same shard files into /dev/null; the page cache is warm for both (best of REPEAT).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SCRATCH=${SCRATCH:-.build}
+COPIES=${COPIES:-8}
+REPEAT=${REPEAT:-3}
+WORK=${WORK:-data/bench/integrity}
+OUT=${OUT:-$([ -d /dev/shm ] && echo /dev/shm/vimo-bench-integrity || echo "$WORK/out")}
+mkdir -p "$OUT"
+SAMPLE=data/samples/bigbuckbunny.mp4
+[ -f "$SAMPLE" ] || { echo "$SAMPLE is missing: run make bootstrap" >&2; exit 2; }
+swift build -c release --scratch-path "$SCRATCH" >/dev/null
+BIN=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)
+
+now() { date +%s.%N; }
+best() { sort -g | head -1; }
+time_of() { local t0 t1; t0=$(now); "$@" >/dev/null 2>&1; t1=$(now); echo "$t1 - $t0" | bc -l; }
+
+# 1. Checksums on and off, on real footage.
+if [ ! -f "$WORK/bunny/annotation/train.csv" ]; then
+  extras=()
+  for i in $(seq -w 1 "$COPIES"); do extras+=(--extra "BUNNY$i=$SAMPLE:2"); done
+  "$BIN/vimo-synth" --out "$WORK/bunny" --clips 1 --frames 8 --width 64 --height 48 --val-fraction 0 "${extras[@]}" >/dev/null
+fi
+decode() {  # decode on|off
+  rm -rf "$OUT/decode-$1"
+  VIMO_STORE_CHECKSUMS=$1 "$BIN/vimo-decode" --dataset "$WORK/bunny" --split all --sampling all --out "$OUT/decode-$1" \
+    --summary "$OUT/decode-$1.json" --quiet
+}
+flow() {  # flow on|off, from decode-on|off
+  rm -rf "$OUT/flow-$1"
+  VIMO_STORE_CHECKSUMS=$1 "$BIN/vimo-flow" compute --frames "$OUT/decode-$1" --method dis --preset fast --out "$OUT/flow-$1" \
+    --summary "$OUT/flow-$1.json" --quiet
+}
+declare -A T
+for stage in decode flow; do
+  for mode in on off; do : > "$OUT/times-$stage-$mode"; done
+  for _ in $(seq "$REPEAT"); do
+    for mode in on off; do time_of $stage $mode >> "$OUT/times-$stage-$mode"; done
+  done
+  for mode in on off; do T[$stage-$mode]=$(best < "$OUT/times-$stage-$mode"); done
+done
+rows() { /usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['rows'])" "$1"; }
+frames=$(rows "$OUT/decode-on.json"); pairs=$(rows "$OUT/flow-on.json")
+[ "$frames" = "$(rows "$OUT/decode-off.json")" ] && [ "$pairs" = "$(rows "$OUT/flow-off.json")" ] || { echo "row counts differ" >&2; exit 1; }
+bytes() { du -cb "$1"/shard-*.h5 | tail -1 | cut -f1; }
+
+# 2. vimo verify against cat, on a demo-sized cache.
+if [ ! -f "$WORK/demo/annotation/train.csv" ]; then
+  "$BIN/vimo-synth" --out "$WORK/demo" --clips 48 --frames 40 --extra "BUNNYCLP=$SAMPLE:2" >/dev/null
+fi
+"$BIN/vimo" run pipelines/demo.yaml --set "dataset=$WORK/demo" --cache "$WORK/cache" --stage flow --stage clip --quiet >/dev/null
+mapfile -t shards < <(find "$WORK/cache" -path '*/.quarantine' -prune -o -name 'shard-*.h5' -print | sort)
+cache_bytes=$(du -cb "${shards[@]}" | tail -1 | cut -f1)
+cat "${shards[@]}" > /dev/null  # warm the page cache
+cat_all() { cat "${shards[@]}" > /dev/null; }
+verify_all() { "$BIN/vimo" verify --cache "$WORK/cache"; }
+verify_all >/dev/null || { echo "vimo verify found damage in the bench cache" >&2; exit 1; }
+T[cat]=$(for _ in $(seq "$REPEAT"); do time_of cat_all; done | best)
+T[verify]=$(for _ in $(seq "$REPEAT"); do time_of verify_all; done | best)
+
+rate() { echo "scale=1; $1 / $2" | bc -l; }
+slower() { echo "scale=2; ($1 / $2 - 1) * 100" | bc -l; }
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ {print $2}') GiB"
+echo "shards written to $OUT ($(df --output=fstype "$OUT" | tail -1))"
+echo "real footage: $COPIES × Big Buck Bunny (1280×720) + 1 synthetic clip = $frames frames, $pairs flow pairs; best of $REPEAT"
+printf '%-40s %8.2f s %9s frames/s  %s B/frame\n' "vimo-decode, Fletcher-32 (default)" "${T[decode-on]}" "$(rate "$frames" "${T[decode-on]}")" "$(( $(bytes "$OUT/decode-on") / frames ))"
+printf '%-40s %8.2f s %9s frames/s  %s B/frame\n' "vimo-decode, no checksums (anchor)" "${T[decode-off]}" "$(rate "$frames" "${T[decode-off]}")" "$(( $(bytes "$OUT/decode-off") / frames ))"
+printf '%-40s %8.2f s %9s pairs/s\n' "vimo-flow DIS fast, Fletcher-32" "${T[flow-on]}" "$(rate "$pairs" "${T[flow-on]}")"
+printf '%-40s %8.2f s %9s pairs/s\n' "vimo-flow DIS fast, no checksums" "${T[flow-off]}" "$(rate "$pairs" "${T[flow-off]}")"
+echo "checksums cost: decode $(slower "${T[decode-on]}" "${T[decode-off]}") %, flow $(slower "${T[flow-on]}" "${T[flow-off]}") % (goal ≤ 3 %)"
+echo "demo-sized cache: ${#shards[@]} shards, $(echo "scale=1; $cache_bytes / 1000000" | bc -l) MB"
+printf '%-40s %8.2f s %9s MB/s\n' "cat of the shard files" "${T[cat]}" "$(rate "$(echo "$cache_bytes / 1000000" | bc -l)" "${T[cat]}")"
+printf '%-40s %8.2f s %9s MB/s\n' "vimo verify (every dataset, all rows)" "${T[verify]}" "$(rate "$(echo "$cache_bytes / 1000000" | bc -l)" "${T[verify]}")"
+echo "ratio vimo verify / cat: $(echo "scale=2; ${T[cat]} / ${T[verify]}" | bc -l)×"
