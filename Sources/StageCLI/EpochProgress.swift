@@ -2,7 +2,8 @@ import Core
 import Foundation
 
 /// Progress within a training epoch, in the field's conventions: step/total, running loss,
-/// samples/s and the epoch's ETA (`epoch 2/10  step 37/120  loss 0.4321  85.3 samples/s  ETA 1m05s`).
+/// samples/s and the epoch's ETA (`step 37/120 of epoch 2/10  loss 0.4321  85.3 samples/s  ETA 1m05s`;
+/// the line that closes an epoch starts with `epoch`, these never do).
 /// The trainer hands each line to `Terminal.progress`, which rewrites it in place on a terminal and
 /// writes plain periodic lines to a log.
 public struct EpochProgress {
@@ -29,7 +30,7 @@ public struct EpochProgress {
         lossCount += batch
         let elapsed = max(now.timeIntervalSince(start), 1e-6)
         let eta = step >= steps ? "done" : ProgressLine.duration(elapsed / Double(step) * Double(steps - step))
-        return String(format: "epoch %d/%d  step %d/%d  loss %.4f  %.1f samples/s  ETA %@", epoch, epochs, step, steps,
+        return String(format: "step %d/%d of epoch %d/%d  loss %.4f  %.1f samples/s  ETA %@", step, steps, epoch, epochs,
                       lossSum / Double(max(1, lossCount)), Double(samples) / elapsed, eta)
     }
 }

@@ -33,6 +33,11 @@ public struct OutOfSpace: Error, LocalizedError {
     public static func code(of error: Error) -> Int32? {
         let candidates: Set<Int32> = [ENOSPC, EDQUOT, EFBIG]
         if case .system(_, _, let code) = error as? StoreError, candidates.contains(code) { return code }
+        // A shard writer broken by such a write reports it in words on the next call (`… (errno 28)`).
+        if case .writerNotOpen(_, let state) = error as? StoreError, let range = state.range(of: "(errno ") {
+            let digits = state[range.upperBound...].prefix { $0.isNumber }
+            if let code = Int32(digits), candidates.contains(code) { return code }
+        }
         let nsError = error as NSError
         if nsError.domain == NSPOSIXErrorDomain, candidates.contains(Int32(nsError.code)) { return Int32(nsError.code) }
         if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError { return code(of: underlying) }

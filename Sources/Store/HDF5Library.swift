@@ -13,6 +13,10 @@ enum HDF5 {
     /// Runs once, under the lock, before the first HDF5 call: libraries never print, so HDF5's
     /// automatic error printing is switched off; errors are read from the stack instead.
     private static let initialised: Void = {
+        // No cleanup at process exit: every committed shard is closed (and fsynced) explicitly, so all
+        // HDF5 could still flush then is an abandoned temporary — and after a write failed for want of
+        // space, its exit-time flush of that file fails again and crashes inside the library.
+        _ = H5dont_atexit()
         _ = H5open()
         _ = H5Eset_auto2(vimo_h5e_default(), nil, nil)
     }()
