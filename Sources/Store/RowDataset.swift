@@ -11,10 +11,16 @@ struct RowDataset {
     let path: String
     /// Shape of one row.
     let rowShape: [Int]
+    /// Bytes of one row as stored.
+    let rowBytes: Int
+    /// Whether rows are written as whole chunks (`DirectChunks`): one row per chunk, no compression,
+    /// checksums on, and rows handed over in the stored type.
+    let writesChunksDirectly: Bool
 
     /// Creates an empty (0, rowShape…) dataset, unlimited along rows, chunked `rowsPerChunk` rows
     /// at a time, filtered by `compression` and then checksummed (Fletcher-32, see `Checksums`).
-    static func create(in file: HDF5File, name: String, fileType: hid_t, rowShape: [Int], rowsPerChunk: Int,
+    /// Rows will be handed over in `memoryType`.
+    static func create(in file: HDF5File, name: String, fileType: hid_t, memoryType: hid_t, rowShape: [Int], rowsPerChunk: Int,
                        compression: Compression) throws -> RowDataset {
         let path = file.path
         let maxDims = [vimo_h5s_unlimited()] + rowShape.map { hsize_t($0) }
@@ -38,14 +44,22 @@ struct RowDataset {
 
         let id = try HDF5.check(H5Dcreate2(file.id, name, fileType, space, vimo_h5p_default(), creation, access),
                                 path: path, "H5Dcreate(\(name))")
-        return RowDataset(id: id, name: name, path: path, rowShape: rowShape)
+        let direct = rowsPerChunk == 1 && compression == .none && Checksums.enabled && H5Tequal(fileType, memoryType) > 0
+        return RowDataset(id: id, name: name, path: path, rowShape: rowShape,
+                          rowBytes: rowShape.reduce(1, *) * H5Tget_size(fileType), writesChunksDirectly: direct)
     }
 
-    /// Grows the dataset to `start + count` rows and writes `bytes` (in `memoryType`) to the new rows.
-    func append(at start: Int, count: Int, memoryType: hid_t, bytes: UnsafeRawPointer) throws {
+    /// Grows the dataset to `start + count` rows and writes `bytes` (in `memoryType`) to the new rows;
+    /// `chunks` are the same rows as `DirectChunks.prepare` lays them out, when `writesChunksDirectly`.
+    func append(at start: Int, count: Int, memoryType: hid_t, bytes: UnsafeRawPointer, chunks: [UInt8]? = nil) throws {
         guard count > 0 else { return }
         let newDims = [hsize_t(start + count)] + rowShape.map { hsize_t($0) }
         try HDF5.check(H5Dset_extent(id, newDims), path: path, "H5Dset_extent(\(name), \(start + count) rows)")
+        if let chunks, writesChunksDirectly {
+            precondition(chunks.count == count * (rowBytes + DirectChunks.checksumBytes), "prepared chunks do not match \(count) rows")
+            try DirectChunks.write(chunks, dataset: id, name: name, path: path, start: start, rowBytes: rowBytes, rank: newDims.count)
+            return
+        }
         try RowDataset.transfer(dataset: id, name: name, path: path, rows: start..<(start + count), rowShape: rowShape) {
             fileSpace, memorySpace in
             try HDF5.check(H5Dwrite(id, memoryType, memorySpace, fileSpace, vimo_h5p_default(), bytes),
@@ -74,13 +88,62 @@ struct RowDataset {
 }
 
 extension HDF5File {
-    /// Reads `rows` of dataset `name` (shape (N, rowShape…)) into `buffer` as `memoryType`.
-    func readRows(_ name: String, rows: Range<Int>, rowShape: [Int], memoryType: hid_t, into buffer: UnsafeMutableRawPointer) throws {
+    /// Reads `rows` of dataset `name` (shape (N, rowShape…)) into `buffer` as `memoryType`, taking the
+    /// HDF5 lock itself. One-row checksummed chunks stored as they are read (`DirectChunks`) are read
+    /// whole and their checksums compared outside the lock; a row that does not match is read again
+    /// through HDF5, which then reports it. A checksum failure names the first damaged chunk's rows.
+    func readRows(_ name: String, rows: Range<Int>, rowShape: [Int], memoryType: @escaping () -> hid_t,
+                  into buffer: UnsafeMutableRawPointer) throws {
         guard !rows.isEmpty else { return }
-        try withDataset(name) { dataset in
-            try RowDataset.transfer(dataset: dataset, name: name, path: path, rows: rows, rowShape: rowShape) { fileSpace, memorySpace in
-                try checkRead(H5Dread(dataset, memoryType, memorySpace, fileSpace, vimo_h5p_default(), buffer),
-                              dataset: name, rows: rows)
+        let (stored, rowBytes) = try HDF5.serialized { () throws -> ([UInt32]?, Int) in
+            try withDataset(name) { dataset in
+                let type = try HDF5.check(H5Dget_type(dataset), path: path, "H5Dget_type(\(name))")
+                defer { H5Tclose(type) }
+                let rowBytes = rowShape.reduce(1, *) * H5Tget_size(type)
+                let rowsPerChunk = try HDF5File.rowsPerChunk(ofDataset: dataset, path: path, name: name)
+                if H5Tequal(type, memoryType()) > 0,
+                   DirectChunks.apply(filters: try HDF5File.filters(ofDataset: dataset, path: path, name: name), rowsPerChunk: rowsPerChunk),
+                   let stored = DirectChunks.read(dataset: dataset, rows: rows, rowBytes: rowBytes, rank: rowShape.count + 1, into: buffer) {
+                    return (stored, rowBytes)
+                }
+                try readThroughHDF5(dataset, name: name, rows: rows, rowShape: rowShape, memoryType: memoryType(),
+                                    rowsPerChunk: rowsPerChunk ?? rows.count, into: buffer)
+                return (nil, rowBytes)
+            }
+        }
+        guard let stored else { return }
+        let mismatched = DirectChunks.mismatches(buffer, stored: stored, rowBytes: rowBytes)
+        guard !mismatched.isEmpty else { return }
+        try HDF5.serialized {
+            try withDataset(name) { dataset in
+                for index in mismatched {
+                    try readThroughHDF5(dataset, name: name, rows: (rows.lowerBound + index)..<(rows.lowerBound + index + 1), rowShape: rowShape,
+                                        memoryType: memoryType(), rowsPerChunk: 1, into: buffer + index * rowBytes)
+                }
+            }
+        }
+    }
+
+    /// One H5Dread of `rows`; on a checksum failure the rows are read again chunk by chunk so the error
+    /// names the damaged chunk's rows. Under the lock.
+    private func readThroughHDF5(_ dataset: hid_t, name: String, rows: Range<Int>, rowShape: [Int], memoryType: hid_t,
+                                 rowsPerChunk: Int, into buffer: UnsafeMutableRawPointer) throws {
+        func read(_ part: Range<Int>, into target: UnsafeMutableRawPointer) throws {
+            try RowDataset.transfer(dataset: dataset, name: name, path: path, rows: part, rowShape: rowShape) { fileSpace, memorySpace in
+                try checkRead(H5Dread(dataset, memoryType, memorySpace, fileSpace, vimo_h5p_default(), target), dataset: name, rows: part)
+            }
+        }
+        do {
+            try read(rows, into: buffer)
+        } catch StoreError.checksumMismatch where rows.count > 1 {
+            let rowBytes = rowShape.reduce(1, *) * H5Tget_size(memoryType)
+            let unit = max(1, rowsPerChunk)
+            var start = rows.lowerBound
+            while start < rows.upperBound {
+                // Chunk-aligned parts, so each read touches one chunk.
+                let end = min(rows.upperBound, (start / unit + 1) * unit)
+                try read(start..<end, into: buffer + (start - rows.lowerBound) * rowBytes)
+                start = end
             }
         }
     }

@@ -157,11 +157,8 @@ extension ShardReader {
 
         func read(_ rows: Range<Int>, into buffer: UnsafeMutableRawPointer) -> StoreError? {
             do {
-                try HDF5.serialized {
-                    try RowDataset.transfer(dataset: dataset, name: name, path: path, rows: rows, rowShape: rowShape) { fileSpace, memorySpace in
-                        try file.checkRead(H5Dread(dataset, type, memorySpace, fileSpace, vimo_h5p_default(), buffer), dataset: name, rows: rows)
-                    }
-                }
+                // As every reader reads: whole checksummed one-row chunks directly, anything else through HDF5.
+                try file.readRows(name, rows: rows, rowShape: rowShape, memoryType: { type }, into: buffer)
                 return nil
             } catch let error as StoreError {
                 return error

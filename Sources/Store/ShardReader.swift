@@ -86,11 +86,9 @@ public final class ShardReader: @unchecked Sendable {
         try checkRows(rows)
         // Read the raw half bits with the file's own half type: no HDF5 float conversion involved.
         let path = url.path
-        return try HDF5.serialized {
-            let half = try HDF5Types.float16(path: path)
-            defer { H5Tclose(half) }
-            return try read(Float16.self, dataset: "flow", rows: rows, rowShape: payload.rowShape, memoryType: { half })
-        }
+        let half = try HDF5.serialized { try HDF5Types.float16(path: path) }
+        defer { HDF5.serialized { _ = H5Tclose(half) } }
+        return try read(Float16.self, dataset: "flow", rows: rows, rowShape: payload.rowShape, memoryType: { half })
     }
 
     /// Flow fields of `rows` widened to float32 (exact: every half is a float).
@@ -118,13 +116,12 @@ public final class ShardReader: @unchecked Sendable {
     }
 
     /// Reads `rows` of a (N, rowShape…) dataset into a new array of `T`.
-    private func read<T>(_: T.Type, dataset: String, rows: Range<Int>, rowShape: [Int], memoryType: () -> hid_t) throws -> [T] {
+    private func read<T>(_: T.Type, dataset: String, rows: Range<Int>, rowShape: [Int], memoryType: @escaping () -> hid_t) throws -> [T] {
         let count = rows.count * rowShape.reduce(1, *)
         guard count > 0 else { return [] }
         return try [T](unsafeUninitializedCapacity: count) { buffer, initialised in
-            try HDF5.serialized {
-                try file.readRows(dataset, rows: rows, rowShape: rowShape, memoryType: memoryType(), into: buffer.baseAddress!)
-            }
+            // readRows takes the HDF5 lock for its HDF5 calls only: checksums are compared outside it.
+            try file.readRows(dataset, rows: rows, rowShape: rowShape, memoryType: memoryType, into: buffer.baseAddress!)
             initialised = count
         }
     }

@@ -94,7 +94,7 @@ public final class ShardWriter {
             types = try PayloadTypes.of(payload, path: path)
             var rows: RowDataset?
             if let name = payload.datasetName, let types {
-                rows = try RowDataset.create(in: file, name: name, fileType: types.file, rowShape: payload.rowShape,
+                rows = try RowDataset.create(in: file, name: name, fileType: types.file, memoryType: types.memory, rowShape: payload.rowShape,
                                              rowsPerChunk: payload.rowsPerChunk, compression: compression)
             }
             return .open(file: file, rows: rows, types: types)
@@ -127,8 +127,11 @@ public final class ShardWriter {
 
         if let rowDataset, let types, let bytes = rows.baseAddress, !frameIndex.isEmpty {
             do {
+                // Whole chunks (rows with their checksums) are laid out before taking the HDF5 lock.
+                let chunks = rowDataset.writesChunksDirectly
+                    ? DirectChunks.prepare(bytes, count: frameIndex.count, rowBytes: rowDataset.rowBytes) : nil
                 try HDF5.serialized {
-                    try rowDataset.append(at: rowCount, count: frameIndex.count, memoryType: types.memory, bytes: bytes)
+                    try rowDataset.append(at: rowCount, count: frameIndex.count, memoryType: types.memory, bytes: bytes, chunks: chunks)
                 }
             } catch {
                 // The dataset may now be longer than `offsets` says: the shard can no longer be committed.

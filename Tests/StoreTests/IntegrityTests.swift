@@ -21,6 +21,7 @@ final class IntegrityTests: XCTestCase {
         let directory = try makeTemporaryDirectory()
         var cases: [(InteropSpec, Compression)] = [
             (InteropSpecs.frames(compression: "gzip"), .gzip(level: 1)),
+            (InteropSpecs.frames(compression: "none"), .none),  // one-row chunks written whole (DirectChunks)
             (InteropSpecs.flow(compression: "none"), .none),
             (InteropSpecs.embeddings(compression: "none"), .none),
         ]
@@ -73,6 +74,44 @@ final class IntegrityTests: XCTestCase {
         XCTAssertEqual(check.items, spec.items)
     }
 
+    // MARK: - Store's own checksum is HDF5's
+
+    func testFletcher32MatchesHDF5sDefinitionAtEveryLength() {
+        var random = SplitMix64(seed: 5)
+        let data = random.bytes(4000)
+        for length in Array(0...800) + [1439, 1440, 1441, 3999, 4000] {
+            let bytes = Array(data.prefix(length))
+            XCTAssertEqual(bytes.withUnsafeBytes { Fletcher32.checksum($0) }, Fletcher32.referenceChecksum(bytes), "\(length) bytes")
+        }
+        // Sums that fold to 0xffff (all bits set) and to zero, where a different reduction would differ.
+        for bytes in [[UInt8](repeating: 0xff, count: 150_528), [UInt8](repeating: 0xff, count: 720), [UInt8](repeating: 0, count: 999)] {
+            XCTAssertEqual(bytes.withUnsafeBytes { Fletcher32.checksum($0) }, Fletcher32.referenceChecksum(bytes))
+        }
+    }
+
+    func testWholeChunksWrittenByStoreAreTheBytesHDF5sFilterWrites() throws {
+        try requireH5py()
+        let directory = try makeTemporaryDirectory()
+        let (shard, frames) = try writeFrames(in: directory, compression: .none)
+        let reference = directory.appendingPathComponent("shard-h5py-000001.h5")
+        let raw = directory.appendingPathComponent("frames.bin")
+        try Data(frames).write(to: raw)
+        let written = try run(Self.python, ["-c", """
+            import h5py, numpy, shutil, sys
+            # The same shard, its frames rewritten by h5py through HDF5's own Fletcher-32 filter.
+            shutil.copy(sys.argv[3], sys.argv[1])
+            frames = numpy.fromfile(sys.argv[2], dtype=numpy.uint8).reshape(12, 8, 6, 3)
+            with h5py.File(sys.argv[1], "a") as f:
+                del f["frames"]
+                f.create_dataset("frames", data=frames, chunks=(1, 8, 6, 3), maxshape=(None, 8, 6, 3), fletcher32=True)
+            """, reference.path, raw.path, shard.path])
+        XCTAssertEqual(written.status, 0, written.output)
+        let mine = try storedChunks(of: "frames", in: shard)
+        let hdf5s = try storedChunks(of: "frames", in: reference)
+        XCTAssertEqual(mine.count, 12)
+        XCTAssertEqual(mine, hdf5s, "row bytes and checksum, chunk by chunk")
+    }
+
     // MARK: - A flipped byte is an error, not a number
 
     func testAFlippedByteInAFramesChunkIsAReadErrorNamingShardDatasetAndRows() throws {
@@ -88,12 +127,12 @@ final class IntegrityTests: XCTestCase {
             XCTAssertEqual(try fileStatus(shard), before, "same size and mtime: only reading can tell")
 
             let reader = try ShardReader(url: shard)
-            // Item 2 holds rows 6..<9: the damaged row 7 fails the whole read, naming what was asked for.
+            // Item 2 holds rows 6..<9: the damaged row 7 fails the whole read, and the error names it.
             assertStoreError(try reader.readFrames(rows: reader.rows(ofItem: 2))) { error in
                 guard case .checksumMismatch(let path, let dataset, let rows) = error else { return XCTFail("\(compression): \(error)") }
                 XCTAssertEqual(path, shard.path)
                 XCTAssertEqual(dataset, "frames")
-                XCTAssertEqual(rows, 6..<9)
+                XCTAssertEqual(rows, 7..<8, "\(compression)")
                 XCTAssertTrue(error.localizedDescription.contains("Fletcher-32"), error.localizedDescription)
             }
             // Undamaged rows still read, exactly.
@@ -238,6 +277,14 @@ final class IntegrityTests: XCTestCase {
             }
         }
         return try writer.commit()
+    }
+
+    /// The stored bytes of each chunk of a shard's dataset.
+    private func storedChunks(of name: String, in shard: URL) throws -> [[UInt8]] {
+        let bytes = try Data(contentsOf: shard)
+        return try ShardReader(url: shard).chunkLocations(of: name).map {
+            Array(bytes[Int($0.fileOffset)..<(Int($0.fileOffset) + $0.storedBytes)])
+        }
     }
 
     /// Size and modification time (to the nanosecond).
