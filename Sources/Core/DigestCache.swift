@@ -55,21 +55,27 @@ public final class DigestCache: @unchecked Sendable {
     /// The content digest of the file at `path` whose identity the caller has just read with
     /// `stat` (a listing that already stat-ed 30,000 files need not do it twice).
     public func digest(path: String, inode: UInt64, size: Int64, mtimeNanoseconds: Int64) throws -> String {
-        let identity = Entry(inode: inode, size: size, mtimeNanoseconds: mtimeNanoseconds, digest: "")
+        try remembered(key: path, Entry(inode: inode, size: size, mtimeNanoseconds: mtimeNanoseconds, digest: ""), reads: 1) {
+            try FileDigest.sha256(of: URL(fileURLWithPath: path))
+        }
+    }
+
+    /// The digest cached under `key` for `identity`, else `compute()`'s, remembered (`reads` files read).
+    private func remembered(key: String, _ identity: Entry, reads: Int, compute: () throws -> String) throws -> String {
         lock.lock()
-        if let cached = entries[path], cached.inode == identity.inode, cached.size == identity.size,
+        if let cached = entries[key], cached.inode == identity.inode, cached.size == identity.size,
            cached.mtimeNanoseconds == identity.mtimeNanoseconds {
             lock.unlock()
             return cached.digest
         }
         lock.unlock()
-        let digest = try FileDigest.sha256(of: URL(fileURLWithPath: path))
+        let digest = try compute()
         lock.lock()
         var entry = identity
         entry.digest = digest
-        entries[path] = entry
+        entries[key] = entry
         dirty = true
-        filesRead += 1
+        filesRead += reads
         lock.unlock()
         return digest
     }
@@ -95,30 +101,16 @@ public final class DigestCache: @unchecked Sendable {
             total += Int64(fileStat.st_size)
             newest = max(newest, Int64(fileStat.st_mtim.tv_sec) * 1_000_000_000 + Int64(fileStat.st_mtim.tv_nsec))
         }
-        // The count rides in the size's top bits' place: two listings of equal total size differ by count.
+        // Total size and file count share the size field (size × 1,000,003 + count): equal totals, other counts differ.
         let identity = Entry(inode: UInt64(st.st_ino), size: total &* 1_000_003 &+ Int64(files.count),
                              mtimeNanoseconds: newest, digest: "")
-        let key = path + "/"
-        lock.lock()
-        if let cached = entries[key], cached.inode == identity.inode, cached.size == identity.size,
-           cached.mtimeNanoseconds == identity.mtimeNanoseconds {
-            lock.unlock()
-            return cached.digest
+        return try remembered(key: path + "/", identity, reads: files.count) {
+            var text = ""
+            for name in files {
+                text += name + "\t" + (try FileDigest.sha256(of: URL(fileURLWithPath: path + "/" + name))) + "\n"
+            }
+            return FileDigest.sha256(of: Data(text.utf8))
         }
-        lock.unlock()
-        var text = ""
-        for name in files {
-            text += name + "\t" + (try FileDigest.sha256(of: URL(fileURLWithPath: path + "/" + name))) + "\n"
-        }
-        let digest = FileDigest.sha256(of: Data(text.utf8))
-        lock.lock()
-        var entry = identity
-        entry.digest = digest
-        entries[key] = entry
-        dirty = true
-        filesRead += files.count
-        lock.unlock()
-        return digest
     }
 
     /// Writes the cache back (atomically) if anything changed.
