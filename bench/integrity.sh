@@ -7,6 +7,8 @@
 #     Their shards go to OUT, a tmpfs (/dev/shm) by default: a commit's fsync on a shared disk varies by
 #     more than the checksums cost, and without it the checksums' CPU share is the largest it can be.
 #     Goal: ≤ 3 % slower with checksums.
+#     CALLGRIND=1 adds instruction counts (valgrind, deterministic whatever else the machine runs) of
+#     decode (1 worker) and flow (1 OpenCV thread) on 2 copies, with and without checksums.
 #  2. `vimo verify` (wall time, process start included) on a demo-sized cache (decode, flow and clip of
 #     pipelines/demo.yaml on the demo dataset: 48 synthetic clips + Big Buck Bunny), in MB/s, against
 #     `cat` of the same shard files into /dev/null; the page cache is warm for both (best of REPEAT).
@@ -26,6 +28,13 @@ BIN=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)
 now() { date +%s.%N; }
 best() { sort -g | head -1; }
 time_of() { local t0 t1; t0=$(now); "$@" >/dev/null 2>&1; t1=$(now); echo "$t1 - $t0" | bc -l; }
+# "wall cpu" of one run (cpu = user + sys of the command and its children): on a shared machine the
+# CPU seconds vary less than the wall time.
+wall_cpu_of() {
+  local out; out=$(mktemp)
+  /usr/bin/time -f "%e %U %S" -o "$out" "$@" >/dev/null 2>&1
+  awk '{ printf "%s %.2f\n", $1, $2 + $3 }' "$out"; rm -f "$out"
+}
 
 # 1. Checksums on and off, on real footage.
 if [ ! -f "$WORK/bunny/annotation/train.csv" ]; then
@@ -43,18 +52,42 @@ flow() {  # flow on|off, from decode-on|off
   VIMO_STORE_CHECKSUMS=$1 "$BIN/vimo-flow" compute --frames "$OUT/decode-$1" --method dis --preset fast --out "$OUT/flow-$1" \
     --summary "$OUT/flow-$1.json" --quiet
 }
-declare -A T
+export -f decode flow
+export BIN WORK OUT
+declare -A T C
 for stage in decode flow; do
   for mode in on off; do : > "$OUT/times-$stage-$mode"; done
   for _ in $(seq "$REPEAT"); do
-    for mode in on off; do time_of $stage $mode >> "$OUT/times-$stage-$mode"; done
+    for mode in on off; do wall_cpu_of bash -c "$stage $mode" >> "$OUT/times-$stage-$mode"; done
   done
-  for mode in on off; do T[$stage-$mode]=$(best < "$OUT/times-$stage-$mode"); done
+  for mode in on off; do
+    T[$stage-$mode]=$(cut -d' ' -f1 "$OUT/times-$stage-$mode" | best)
+    C[$stage-$mode]=$(cut -d' ' -f2 "$OUT/times-$stage-$mode" | best)
+  done
 done
 rows() { /usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['rows'])" "$1"; }
 frames=$(rows "$OUT/decode-on.json"); pairs=$(rows "$OUT/flow-on.json")
 [ "$frames" = "$(rows "$OUT/decode-off.json")" ] && [ "$pairs" = "$(rows "$OUT/flow-off.json")" ] || { echo "row counts differ" >&2; exit 1; }
 bytes() { du -cb "$1"/shard-*.h5 | tail -1 | cut -f1; }
+
+if [ "${CALLGRIND:-0}" = 1 ]; then
+  # valgrind cannot read Swift's DWARF 5: count instructions of stripped copies.
+  mkdir -p "$OUT/cg"
+  for tool in vimo-decode vimo-flow; do strip -o "$OUT/cg/$tool" "$BIN/$tool"; done
+  if [ ! -f "$WORK/bunny2/annotation/train.csv" ]; then
+    "$BIN/vimo-synth" --out "$WORK/bunny2" --clips 1 --frames 8 --width 64 --height 48 --val-fraction 0 \
+      --extra "BUNNY1=$SAMPLE:2" --extra "BUNNY2=$SAMPLE:2" >/dev/null
+  fi
+  instructions() { valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null | awk '/refs:/ { gsub(",", "", $NF); print $NF }'; }
+  declare -A I
+  for mode in on off; do
+    rm -rf "$OUT/cg/decode-$mode" "$OUT/cg/flow-$mode"
+    I[decode-$mode]=$(VIMO_STORE_CHECKSUMS=$mode instructions "$OUT/cg/vimo-decode" --dataset "$WORK/bunny2" --split all --sampling all \
+      --out "$OUT/cg/decode-$mode" --workers 1 --quiet)
+    I[flow-$mode]=$(OPENCV_FOR_THREADS_NUM=1 VIMO_STORE_CHECKSUMS=$mode instructions "$OUT/cg/vimo-flow" compute --frames "$OUT/cg/decode-$mode" \
+      --method dis --preset fast --out "$OUT/cg/flow-$mode" --quiet)
+  done
+fi
 
 # 2. vimo verify against cat, on a demo-sized cache.
 if [ ! -f "$WORK/demo/annotation/train.csv" ]; then
@@ -71,15 +104,21 @@ T[cat]=$(for _ in $(seq "$REPEAT"); do time_of cat_all; done | best)
 T[verify]=$(for _ in $(seq "$REPEAT"); do time_of verify_all; done | best)
 
 rate() { echo "scale=1; $1 / $2" | bc -l; }
-slower() { echo "scale=2; ($1 / $2 - 1) * 100" | bc -l; }
+slower() { printf '%.1f' "$(echo "($1 / $2 - 1) * 100" | bc -l)"; }
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ {print $2}') GiB"
 echo "shards written to $OUT ($(df --output=fstype "$OUT" | tail -1))"
 echo "real footage: $COPIES × Big Buck Bunny (1280×720) + 1 synthetic clip = $frames frames, $pairs flow pairs; best of $REPEAT"
-printf '%-40s %8.2f s %9s frames/s  %s B/frame\n' "vimo-decode, Fletcher-32 (default)" "${T[decode-on]}" "$(rate "$frames" "${T[decode-on]}")" "$(( $(bytes "$OUT/decode-on") / frames ))"
-printf '%-40s %8.2f s %9s frames/s  %s B/frame\n' "vimo-decode, no checksums (anchor)" "${T[decode-off]}" "$(rate "$frames" "${T[decode-off]}")" "$(( $(bytes "$OUT/decode-off") / frames ))"
-printf '%-40s %8.2f s %9s pairs/s\n' "vimo-flow DIS fast, Fletcher-32" "${T[flow-on]}" "$(rate "$pairs" "${T[flow-on]}")"
-printf '%-40s %8.2f s %9s pairs/s\n' "vimo-flow DIS fast, no checksums" "${T[flow-off]}" "$(rate "$pairs" "${T[flow-off]}")"
-echo "checksums cost: decode $(slower "${T[decode-on]}" "${T[decode-off]}") %, flow $(slower "${T[flow-on]}" "${T[flow-off]}") % (goal ≤ 3 %)"
+printf '%-38s %7.2f s wall %9s frames/s %7.2f s CPU  %s B/frame\n' "vimo-decode, Fletcher-32 (default)" "${T[decode-on]}" "$(rate "$frames" "${T[decode-on]}")" "${C[decode-on]}" "$(( $(bytes "$OUT/decode-on") / frames ))"
+printf '%-38s %7.2f s wall %9s frames/s %7.2f s CPU  %s B/frame\n' "vimo-decode, no checksums (anchor)" "${T[decode-off]}" "$(rate "$frames" "${T[decode-off]}")" "${C[decode-off]}" "$(( $(bytes "$OUT/decode-off") / frames ))"
+printf '%-38s %7.2f s wall %9s pairs/s  %7.2f s CPU\n' "vimo-flow DIS fast, Fletcher-32" "${T[flow-on]}" "$(rate "$pairs" "${T[flow-on]}")" "${C[flow-on]}"
+printf '%-38s %7.2f s wall %9s pairs/s  %7.2f s CPU\n' "vimo-flow DIS fast, no checksums" "${T[flow-off]}" "$(rate "$pairs" "${T[flow-off]}")" "${C[flow-off]}"
+echo "checksums cost (wall): decode $(slower "${T[decode-on]}" "${T[decode-off]}") %, flow $(slower "${T[flow-on]}" "${T[flow-off]}") % (goal ≤ 3 %)"
+echo "checksums cost (CPU):  decode $(slower "${C[decode-on]}" "${C[decode-off]}") %, flow $(slower "${C[flow-on]}" "${C[flow-off]}") %"
+echo "load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ "${CALLGRIND:-0}" = 1 ]; then
+  echo "instructions (callgrind, 2 copies): decode ${I[decode-on]} vs ${I[decode-off]} ($(slower "${I[decode-on]}" "${I[decode-off]}") %)," \
+    "flow ${I[flow-on]} vs ${I[flow-off]} ($(slower "${I[flow-on]}" "${I[flow-off]}") %)"
+fi
 echo "demo-sized cache: ${#shards[@]} shards, $(echo "scale=1; $cache_bytes / 1000000" | bc -l) MB"
 printf '%-40s %8.2f s %9s MB/s\n' "cat of the shard files" "${T[cat]}" "$(rate "$(echo "$cache_bytes / 1000000" | bc -l)" "${T[cat]}")"
 printf '%-40s %8.2f s %9s MB/s\n' "vimo verify (every dataset, all rows)" "${T[verify]}" "$(rate "$(echo "$cache_bytes / 1000000" | bc -l)" "${T[verify]}")"

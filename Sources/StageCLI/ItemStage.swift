@@ -169,6 +169,7 @@ public enum ItemStageError: Error, LocalizedError {
     /// What to do about a damaged upstream shard.
     static let remedy = "`vimo verify --repair` sets damaged shards aside; the next `vimo run` recomputes their items"
 
+    /// The problem in one line, naming the folder or shard and what to do.
     public var errorDescription: String? {
         switch self {
         case .emptyUpstream(let path): return "\(path) holds no shards (run the upstream stage with --out \(path) first)"
