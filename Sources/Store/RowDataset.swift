@@ -49,17 +49,22 @@ struct RowDataset {
                           rowBytes: rowShape.reduce(1, *) * H5Tget_size(fileType), writesChunksDirectly: direct)
     }
 
-    /// Grows the dataset to `start + count` rows and writes `bytes` (in `memoryType`) to the new rows;
-    /// `chunks` are the same rows as `DirectChunks.prepare` lays them out, when `writesChunksDirectly`.
-    func append(at start: Int, count: Int, memoryType: hid_t, bytes: UnsafeRawPointer, chunks: [UInt8]? = nil) throws {
+    /// Grows the dataset to `rows` rows (extendible along its first dimension).
+    func extend(to rows: Int) throws {
+        let newDims = [hsize_t(rows)] + rowShape.map { hsize_t($0) }
+        try HDF5.check(H5Dset_extent(id, newDims), path: path, "H5Dset_extent(\(name), \(rows) rows)")
+    }
+
+    /// Writes `count` chunks laid out by `DirectChunks.prepare` as rows `start…` (already within the extent).
+    func writeChunks(_ chunks: [UInt8], count: Int, at start: Int) throws {
+        try DirectChunks.write(chunks, count: count, dataset: id, name: name, path: path, start: start, rowBytes: rowBytes,
+                               rank: rowShape.count + 1)
+    }
+
+    /// Grows the dataset to `start + count` rows and writes `bytes` (in `memoryType`) to the new rows.
+    func append(at start: Int, count: Int, memoryType: hid_t, bytes: UnsafeRawPointer) throws {
         guard count > 0 else { return }
-        let newDims = [hsize_t(start + count)] + rowShape.map { hsize_t($0) }
-        try HDF5.check(H5Dset_extent(id, newDims), path: path, "H5Dset_extent(\(name), \(start + count) rows)")
-        if let chunks, writesChunksDirectly {
-            precondition(chunks.count == count * (rowBytes + DirectChunks.checksumBytes), "prepared chunks do not match \(count) rows")
-            try DirectChunks.write(chunks, dataset: id, name: name, path: path, start: start, rowBytes: rowBytes, rank: newDims.count)
-            return
-        }
+        try extend(to: start + count)
         try RowDataset.transfer(dataset: id, name: name, path: path, rows: start..<(start + count), rowShape: rowShape) {
             fileSpace, memorySpace in
             try HDF5.check(H5Dwrite(id, memoryType, memorySpace, fileSpace, vimo_h5p_default(), bytes),

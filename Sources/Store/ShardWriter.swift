@@ -43,6 +43,8 @@ public final class ShardWriter {
     private var offsets: [Int64] = [0]
     private var frameIndices: [Int32] = []
     private var labels: [UInt8] = []
+    /// Reused by `appendChunks` for the chunks of one batch.
+    private var chunkScratch: [UInt8] = []
 
     /// Tells apart the temporaries of writers in one process.
     private static let counter = Counter()
@@ -127,11 +129,12 @@ public final class ShardWriter {
 
         if let rowDataset, let types, let bytes = rows.baseAddress, !frameIndex.isEmpty {
             do {
-                // Whole chunks (rows with their checksums) are laid out before taking the HDF5 lock.
-                let chunks = rowDataset.writesChunksDirectly
-                    ? DirectChunks.prepare(bytes, count: frameIndex.count, rowBytes: rowDataset.rowBytes) : nil
-                try HDF5.serialized {
-                    try rowDataset.append(at: rowCount, count: frameIndex.count, memoryType: types.memory, bytes: bytes, chunks: chunks)
+                if rowDataset.writesChunksDirectly {
+                    try appendChunks(bytes, count: frameIndex.count, to: rowDataset)
+                } else {
+                    try HDF5.serialized {
+                        try rowDataset.append(at: rowCount, count: frameIndex.count, memoryType: types.memory, bytes: bytes)
+                    }
                 }
             } catch {
                 // The dataset may now be longer than `offsets` says: the shard can no longer be committed.
@@ -146,6 +149,22 @@ public final class ShardWriter {
         rowCount += frameIndex.count
         offsets.append(Int64(rowCount))
         if let labels { self.labels.append(contentsOf: labels) }
+    }
+
+    /// Writes rows as whole checksummed chunks (`DirectChunks`), about 1 MiB at a time: each batch is laid
+    /// out in the writer's scratch buffer outside the HDF5 lock, then written under it.
+    private func appendChunks(_ bytes: UnsafeRawPointer, count: Int, to rowDataset: RowDataset) throws {
+        let start = rowCount
+        try HDF5.serialized { try rowDataset.extend(to: start + count) }
+        let rowBytes = rowDataset.rowBytes
+        let batch = max(1, DirectChunks.batchBytes / (rowBytes + DirectChunks.checksumBytes))
+        var done = 0
+        while done < count {
+            let rows = min(batch, count - done)
+            DirectChunks.prepare(bytes + done * rowBytes, count: rows, rowBytes: rowBytes, into: &chunkScratch)
+            try HDF5.serialized { try rowDataset.writeChunks(chunkScratch, count: rows, at: start + done) }
+            done += rows
+        }
     }
 
     /// Checks an item before anything touches the file, so a rejected item leaves the writer usable.

@@ -112,6 +112,26 @@ final class IntegrityTests: XCTestCase {
         XCTAssertEqual(mine, hdf5s, "row bytes and checksum, chunk by chunk")
     }
 
+    func testItemsLargerThanOneWriteBatchReadBackExactly() throws {
+        // 224×224 flow fields: 200 KB a row, five rows per 1 MiB batch; items of 1, 7 and 13 rows.
+        let directory = try makeTemporaryDirectory()
+        let writer = try ShardWriter(directory: directory, worker: "w0", metadata: testMetadata(stage: "flow"),
+                                     payload: .flow(height: 224, width: 224))
+        var random = SplitMix64(seed: 21)
+        var written: [[Float]] = []
+        for (item, rows) in [1, 7, 13].enumerated() {
+            let flow = random.floats(rows * 2 * 224 * 224, scale: 20)
+            written.append(flow.map { Float(Float16($0)) })
+            try writer.append(item: "clip-\(item)", source: "s\(item)", frameIndex: (0..<rows).map(Int32.init), flow: flow)
+        }
+        let reader = try ShardReader(url: try writer.commit())
+        for item in 0..<3 {
+            XCTAssertEqual(try reader.readFlow(rows: reader.rows(ofItem: item)), written[item], "item \(item)")
+        }
+        XCTAssertEqual(ShardCheck.read(reader.url).verdict, .intact)
+        XCTAssertEqual(try reader.chunkLocations(of: "flow").map(\.storedBytes), Array(repeating: 2 * 224 * 224 * 2 + 4, count: 21))
+    }
+
     // MARK: - A flipped byte is an error, not a number
 
     func testAFlippedByteInAFramesChunkIsAReadErrorNamingShardDatasetAndRows() throws {
