@@ -28,12 +28,12 @@ BIN=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)
 now() { date +%s.%N; }
 best() { sort -g | head -1; }
 time_of() { local t0 t1; t0=$(now); "$@" >/dev/null 2>&1; t1=$(now); echo "$t1 - $t0" | bc -l; }
-# "wall cpu" of one run (cpu = user + sys of the command and its children): on a shared machine the
-# CPU seconds vary less than the wall time.
+# "wall cpu faults" of one run (cpu = user + sys, faults = minor page faults, of the command and its
+# children): on a shared machine the CPU seconds vary less than the wall time, the faults hardly at all.
 wall_cpu_of() {
   local out; out=$(mktemp)
-  /usr/bin/time -f "%e %U %S" -o "$out" "$@" >/dev/null 2>&1
-  awk '{ printf "%s %.2f\n", $1, $2 + $3 }' "$out"; rm -f "$out"
+  /usr/bin/time -f "%e %U %S %R" -o "$out" "$@" >/dev/null 2>&1
+  awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }' "$out"; rm -f "$out"
 }
 
 # 1. Checksums on and off, on real footage.
@@ -54,7 +54,7 @@ flow() {  # flow on|off, from decode-on|off
 }
 export -f decode flow
 export BIN WORK OUT
-declare -A T C
+declare -A T C F
 for stage in decode flow; do
   for mode in on off; do : > "$OUT/times-$stage-$mode"; done
   for _ in $(seq "$REPEAT"); do
@@ -63,6 +63,7 @@ for stage in decode flow; do
   for mode in on off; do
     T[$stage-$mode]=$(cut -d' ' -f1 "$OUT/times-$stage-$mode" | best)
     C[$stage-$mode]=$(cut -d' ' -f2 "$OUT/times-$stage-$mode" | best)
+    F[$stage-$mode]=$(cut -d' ' -f3 "$OUT/times-$stage-$mode" | best)
   done
 done
 rows() { /usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['rows'])" "$1"; }
@@ -114,6 +115,7 @@ printf '%-38s %7.2f s wall %9s pairs/s  %7.2f s CPU\n' "vimo-flow DIS fast, Flet
 printf '%-38s %7.2f s wall %9s pairs/s  %7.2f s CPU\n' "vimo-flow DIS fast, no checksums" "${T[flow-off]}" "$(rate "$pairs" "${T[flow-off]}")" "${C[flow-off]}"
 echo "checksums cost (wall): decode $(slower "${T[decode-on]}" "${T[decode-off]}") %, flow $(slower "${T[flow-on]}" "${T[flow-off]}") % (goal ≤ 3 %)"
 echo "checksums cost (CPU):  decode $(slower "${C[decode-on]}" "${C[decode-off]}") %, flow $(slower "${C[flow-on]}" "${C[flow-off]}") %"
+echo "minor page faults: decode ${F[decode-on]} vs ${F[decode-off]}, flow ${F[flow-on]} vs ${F[flow-off]} (with vs without)"
 echo "load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ "${CALLGRIND:-0}" = 1 ]; then
   echo "instructions (callgrind, 2 copies): decode ${I[decode-on]} vs ${I[decode-off]} ($(slower "${I[decode-on]}" "${I[decode-off]}") %)," \
