@@ -6,15 +6,17 @@ cd "$(dirname "$0")/.."
 
 # System packages: FFmpeg and HDF5 development files, the ffmpeg CLI (reference for tests),
 # libtorch with an optimised BLAS (without it transformer work is 30–60× slower),
-# and Debian's Python with h5py/numpy/torch (interop tests and reference values).
+# Debian's Python with h5py/numpy/torch (interop tests and reference values), and rsvg-convert
+# (librsvg2-bin) for the PNG of the demo's ablation chart.
 APT_PACKAGES=(
   pkg-config
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg
   libhdf5-dev hdf5-filter-plugin
   libtorch-dev libopenblas0-openmp
   libopencv-video-dev
-  python3 python3-pip python3-h5py python3-numpy python3-torch python3-torchvision python3-opencv python3-sklearn
+  python3 python3-pip python3-venv python3-h5py python3-numpy python3-torch python3-torchvision python3-opencv python3-sklearn
   bc
+  librsvg2-bin
 )
 
 missing=()
@@ -57,4 +59,29 @@ CLIP_WHEEL=data/.pip/clip_anytorch-2.6.0-py3-none-any.whl
 if [ ! -s "$CLIP_WHEEL" ]; then
   mkdir -p data/.pip
   /usr/bin/python3 -m pip download -q --no-deps --only-binary=:all: clip-anytorch==2.6.0 -d data/.pip
+fi
+
+# The reference for X-CLIP and CLIP-text parity (tests, fixture scripts, bench/xclip.sh):
+# Hugging Face transformers 4.49.0 (the last release that runs on Debian's torch 1.13) and
+# ftfy (OpenAI's tokenizer imports it) in a venv over Debian's Python, so Debian's torch is the
+# one it uses. Nothing is installed outside data/.venv-ref; a venv that already imports both is kept.
+REF_VENV=data/.venv-ref
+if ! "$REF_VENV/bin/python" -c "import transformers, ftfy, torch; assert transformers.__version__ == '4.49.0'" 2>/dev/null; then
+  echo "bootstrap: setting up $REF_VENV (transformers 4.49.0, ftfy 6.3.1)" >&2
+  rm -rf "$REF_VENV"
+  /usr/bin/python3 -m venv --system-site-packages "$REF_VENV"
+  "$REF_VENV/bin/pip" install -q --disable-pip-version-check transformers==4.49.0 ftfy==6.3.1
+fi
+
+# CLIP's BPE vocabulary (OpenAI, MIT licence), unpacked from the clip-anytorch wheel above into
+# data/samples/ for the tokenizer's tests; users point vimo at theirs (or at a transformers folder).
+VOCAB=data/samples/bpe_simple_vocab_16e6.txt.gz
+if [ ! -s "$VOCAB" ]; then
+  /usr/bin/python3 - "$CLIP_WHEEL" "$VOCAB" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z:
+    data = z.read("clip/bpe_simple_vocab_16e6.txt.gz")
+open(sys.argv[2] + ".part", "wb").write(data)
+PY
+  mv "$VOCAB.part" "$VOCAB"
 fi

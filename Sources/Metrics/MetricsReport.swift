@@ -21,6 +21,8 @@ public struct MetricsReport: Codable, Equatable, Sendable {
     public var atTopK: [TopKEntry]
     /// One sentence per metric name saying how it is computed.
     public var definitions: [String: String]
+    /// What random scores would get on the same items (absent in files written before it existed).
+    public var chance: ChanceEntry?
 
     /// The current layout version.
     public static let currentSchema = 1
@@ -86,9 +88,28 @@ public struct MetricsReport: Codable, Equatable, Sendable {
         public var macro: PrecisionRecallF1
     }
 
+    /// The expected mAP and micro AP of random scores on the evaluated labels (`ChanceLevel`).
+    public struct ChanceEntry: Codable, Equatable, Sendable {
+        /// Expected official mAP of random scores.
+        public var map: Double?
+        /// Expected micro AP of random scores.
+        public var microAP: Double?
+
+        private enum CodingKeys: String, CodingKey {
+            case map, microAP = "micro_ap"
+        }
+
+        /// Writes absent values as null.
+        public func encode(to encoder: Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(map, forKey: .map)
+            try container.encode(microAP, forKey: .microAP)
+        }
+    }
+
     private enum CodingKeys: String, CodingKey {
         case schema, counts, map, microAP = "micro_ap", segments, atThreshold = "at_threshold",
-             atTopK = "at_top_k", definitions
+             atTopK = "at_top_k", definitions, chance
     }
 
     /// Writes absent metrics as null.
@@ -102,6 +123,7 @@ public struct MetricsReport: Codable, Equatable, Sendable {
         try container.encode(atThreshold, forKey: .atThreshold)
         try container.encode(atTopK, forKey: .atTopK)
         try container.encode(definitions, forKey: .definitions)
+        try container.encodeIfPresent(chance, forKey: .chance)
     }
 
     /// The report of an evaluation.
@@ -120,6 +142,9 @@ public struct MetricsReport: Codable, Equatable, Sendable {
                                      macro: evaluation.atThreshold.macro)
         atTopK = evaluation.atTopK.map { TopKEntry(k: $0.k, micro: $0.scores.micro, macro: $0.scores.macro) }
         definitions = Self.definitions
+        let positives = evaluation.perClass.map(\.positives)
+        chance = ChanceEntry(map: ChanceLevel.meanAveragePrecision(items: evaluation.items, positivesPerClass: positives),
+                             microAP: ChanceLevel.microAveragePrecision(items: evaluation.items, positivesPerClass: positives))
     }
 
     /// The sentences written under `definitions`.
@@ -131,6 +156,8 @@ public struct MetricsReport: Codable, Equatable, Sendable {
         "at_threshold": "a class is predicted when its score >= threshold; macro averages all classes, "
             + "0 where a ratio has a zero denominator (scikit-learn zero_division=0)",
         "at_top_k": "each item predicts its k highest-scoring classes (ties to the lower class id)",
+        "chance": "expected map and micro_ap of independent uniformly random scores on the same labels, in closed form "
+            + "(E[AP] = H_n/n + (m-1)(n-H_n)/(n(n-1)) for n items, m positives)",
     ]
 
     /// The pretty-printed JSON text, keys in a fixed order.

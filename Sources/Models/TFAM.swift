@@ -30,9 +30,14 @@ public struct TFAMConfig: Sendable, Equatable, Codable {
     public var maxLength = 512
     /// Average the padding too, as ViMoCLIP's code does (off: mean over valid positions only).
     public var poolPadding = false
+    /// Standardise each dimension of the motion embeddings with fixed statistics of the training set
+    /// (the `motion_norm` buffers) before fusion; nil or false: as they come (ViMoCLIP). CLIP's
+    /// appearance embeddings always enter as they come.
+    public var standardizeMotion: Bool?
 
     public init(dim: Int = 512, layers: Int = 4, heads: Int = 8, feedForward: Int = 2048, dropout: Double = 0.1,
-                classes: Int = 140, fusion: Fusion = .cross, positional: String = "none", poolPadding: Bool = false) {
+                classes: Int = 140, fusion: Fusion = .cross, positional: String = "none", poolPadding: Bool = false,
+                standardizeMotion: Bool = false) {
         self.dim = dim
         self.layers = layers
         self.heads = heads
@@ -42,6 +47,7 @@ public struct TFAMConfig: Sendable, Equatable, Codable {
         self.fusion = fusion.rawValue
         self.positional = positional
         self.poolPadding = poolPadding
+        self.standardizeMotion = standardizeMotion ? true : nil
     }
 }
 
@@ -88,6 +94,7 @@ public final class TFAM: Module {
     let layers: [FusionLayer]
     let head: Sequential
     let positional_embedding: Tensor?
+    let motion_norm: Standardization?
     let fusion: Fusion
 
     public init(_ config: TFAMConfig) throws {
@@ -105,11 +112,22 @@ public final class TFAM: Module {
                            Dropout(config.dropout), try Linear(config.headHidden, config.classes)])
         positional_embedding = config.positional == "learned"
             ? parameter(try Tensor.randn([config.maxLength, width]) * 0.02) : nil
+        motion_norm = config.standardizeMotion == true ? try Standardization(config.dim) : nil
+    }
+
+    /// Sets the motion embeddings' standardisation statistics (per-dimension mean and standard
+    /// deviation, each (D)); only for a model configured with `standardizeMotion`.
+    public func setMotionStandardization(mean: Tensor, std: Tensor) throws {
+        guard let motion_norm else {
+            throw TorchError.invalidArgument("this TFAM was not configured to standardise its motion embeddings")
+        }
+        try motion_norm.set(mean: mean, std: std)
     }
 
     /// Scores (N, K) from CLIP embeddings (N, T, D) and motion embeddings (N, S, D) with key-padding
     /// masks (true = padding). For concat-embedding the two sequences must be aligned (S = T).
     public func callAsFunction(rgb: Tensor, rgbMask: Tensor, motion: Tensor, motionMask: Tensor) throws -> Tensor {
+        let motion = try motion_norm?(motion) ?? motion
         var x: Tensor, mask: Tensor
         var memory: Tensor? = nil, memoryMask: Tensor? = nil
         switch fusion {
@@ -159,5 +177,33 @@ public final class TFAM: Module {
             }
         }
         return try Tensor(values, shape: [length, width])
+    }
+}
+
+/// Fixed per-dimension standardisation, (x − mean) / std, with statistics measured on the training
+/// set and stored with the model as buffers (never trained). Embeddings whose informative part is a
+/// small variation around a large common direction (a CLIP encoder's outputs on near-white flow
+/// images can vary by about 1 % of their norm) reach the transformer on the scale of its weights.
+final class Standardization: Module {
+    let mean: Tensor
+    let std: Tensor
+
+    init(_ dim: Int) throws {
+        mean = try Tensor.zeros([dim])
+        std = try Tensor.ones([dim])
+    }
+
+    override var ownBuffers: [Tensor] { [mean, std] }
+
+    func set(mean newMean: Tensor, std newStd: Tensor) throws {
+        guard newMean.shape == mean.shape, newStd.shape == std.shape else {
+            throw TorchError.invalidArgument("standardisation statistics of shape \(newMean.shape), \(newStd.shape); the model's are \(mean.shape)")
+        }
+        try mean.assign(newMean.to(mean.device, dtype: mean.dtype))
+        try std.assign(newStd.to(std.device, dtype: std.dtype))
+    }
+
+    func callAsFunction(_ x: Tensor) throws -> Tensor {
+        try (x - mean.to(x.device, dtype: x.dtype)) / std.to(x.device, dtype: x.dtype)
     }
 }

@@ -107,6 +107,9 @@ struct EvalCommand: ParsableCommand {
             lines.append("mAP \(s.segment.rawValue.padding(toLength: 23, withPad: " ", startingAt: 0))\(f(s.meanAveragePrecision))")
         }
         lines.append("F1 micro @ \(e.threshold)            \(f(e.atThreshold.micro.f1))")
+        let chance = MetricsReport(e).chance
+        lines.append("chance mAP (random scores) \(f(chance?.map))")
+        lines.append("chance micro AP            \(f(chance?.microAP))")
         return lines.joined(separator: "\n")
     }
 }

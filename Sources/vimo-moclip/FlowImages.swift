@@ -24,7 +24,7 @@ enum FlowImages {
         for k in 0..<count {
             let base = k * 2 * plane
             pixels += FlowColor.image(u: Array(flow[base..<(base + plane)]), v: Array(flow[(base + plane)..<(base + 2 * plane)]),
-                                      width: width, height: height, normalization: .perFrameMaximum)
+                                      width: width, height: height, normalization: normalization)
         }
         return try CLIPVision.preprocess(Tensor(pixels, shape: [count, height, width, 3]).to(device))
     }

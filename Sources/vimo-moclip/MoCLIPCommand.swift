@@ -52,8 +52,12 @@ struct Train: ParsableCommand {
     @Option(name: .long, help: "Epochs.") var epochs: Int = 10
     @Option(name: .long, help: "Residual alignment scale α.") var alpha: Double = 0.1
     @Option(name: .long, help: "BCE positive weight (ViMoCLIP's 9·y+1 weighting is 10; 1 turns it off).") var posWeight: Double = 10
+    @Option(name: .long, help: ArgumentHelp("Colour coding of the flow: max (each field by its own largest motion, as ViMoCLIP) or PIXELS (that much motion saturates, in every field; speed stays visible). Kept with the student, so embed codes the same way.", valueName: "max|pixels"))
+    var flowScale: String = "max"
     @Option(name: .long, help: "Random seed (shuffling, dropout, validation split).") var seed: UInt64 = 49
     @Option(name: .long, help: "Fraction of the training videos held out for validation.") var validationFraction: Double = 0.1
+    @Option(name: .long, help: "Validation videos held out at the least, whatever the fraction (fewer training videos than twice this is an error).")
+    var minValidation: Int = ValidationSplit.defaultMinimum
     @Option(name: .long, help: "cpu, cuda or cuda:N.") var device: String = "cpu"
     @Option(name: .long, help: "Stop after this epoch (a time-limited job); running again continues.") var stopAfter: Int?
     @Flag(name: .long, help: "Hold the teacher's embeddings as float16 in memory (half the memory; the loss is computed in float32).")
@@ -64,6 +68,10 @@ struct Train: ParsableCommand {
         guard segment >= 1, batch >= 1, epochs >= 1 else { throw ValidationError("--segment, --batch and --epochs must be positive") }
         guard Device(device) != nil else { throw ValidationError("--device must be cpu, cuda or cuda:N") }
         guard validationFraction > 0, validationFraction < 1 else { throw ValidationError("--validation-fraction must lie in (0, 1)") }
+        guard minValidation >= 1 else { throw ValidationError("--min-validation must be at least 1") }
+        guard flowScale == "max" || (Double(flowScale).map { $0 > 0 && $0.isFinite } ?? false) else {
+            throw ValidationError("--flow-scale must be max or a positive number of pixels, not '\(flowScale)'")
+        }
     }
 
     func run() throws {
@@ -119,6 +127,7 @@ struct Embed: ParsableCommand {
             try student.load(contentsOf: weightsURL)
             try student.to(device: device)
             student.eval()
+            FlowImages.normalization = FlowImages.normalization(scale: info.flowScale)
             let items = ItemStage(stage: "moclip", upstream: URL(fileURLWithPath: flow), output: output, shard: selector,
                                   itemsPerShard: 64, compression: .none, rowUnit: "fields",
                                   inputs: ["flow": flow, "weights": weights])

@@ -18,6 +18,8 @@ struct StudentInfo: Codable {
     var bestValidationLoss: Double?
     var trainSegments: Int
     var validationSegments: Int
+    /// Pixels of motion that saturate the colour coding; nil: each field's own largest motion (ViMoCLIP's).
+    var flowScale: Double?
     var settings: [String: String]
 }
 
@@ -49,14 +51,14 @@ final class StudentTrainer {
         guard let classes = segments.first?.labels.count, classes > 0 else {
             throw MoCLIPFailure("no flow rows with labels and teacher embeddings: check --flow and --clip")
         }
-        let bucket = max(2, Int((1 / options.validationFraction).rounded()))
-        let isValidation = { (item: String) in ShardSelector.stableHash("\(self.options.seed):\(item)") % UInt64(bucket) == 0 }
-        var validation = segments.filter { isValidation($0.item) }
-        var train = segments.filter { !isValidation($0.item) }
-        if validation.isEmpty { validation = [train.removeLast()] }
-        guard !train.isEmpty else { throw MoCLIPFailure("too few videos to carve a validation split") }
+        let split = try ValidationSplit(items: segments.map(\.item), fraction: options.validationFraction,
+                                        minimum: options.minValidation, seed: options.seed, source: options.labels ?? options.flow)
+        let held = Set(split.validation)
+        let validation = segments.filter { held.contains($0.item) }, train = segments.filter { !held.contains($0.item) }
+        terminal.line(split.summary + " (\(train.count) and \(validation.count) segments)")
 
         let config = CLIPVision.Config.named(options.model)!
+        FlowImages.normalization = FlowImages.normalization(scale: FlowImages.scale(options.flowScale))
         let source = try WeightsSource(parsing: options.teacher)
         let teacher = try source.build({ try CLIPVision(config) }, load: CLIPWeights.load)
         let teacherDigest = try source.identity()
@@ -69,8 +71,9 @@ final class StudentTrainer {
 
         var info = StudentInfo(config: config, classes: classes, alpha: options.alpha, epoch: 0, validationLoss: nil,
                                validationCosine: nil, bestEpoch: nil, bestValidationLoss: nil, trainSegments: train.count,
-                               validationSegments: validation.count,
-                               settings: ["flow": options.flow, "clip": options.clip, "teacher": teacherDigest,
+                               validationSegments: validation.count, flowScale: FlowImages.scale(options.flowScale),
+                               settings: ["flow": options.flow, "clip": options.clip, "teacher": teacherDigest, "flow_scale": options.flowScale,
+                                          "validation": "\(options.validationFraction), at least \(options.minValidation)",
                                           "segment": "\(options.segment)", "batch": "\(options.batch)", "lr": "\(options.lr)",
                                           "epochs": "\(options.epochs)", "seed": "\(options.seed)", "pos_weight": "\(options.posWeight)", "labels": options.labels ?? "shards"]
                                    .merging(options.half ? ["half": "true"] : [:]) { a, _ in a })

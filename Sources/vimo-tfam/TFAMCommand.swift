@@ -76,6 +76,12 @@ struct Train: ParsableCommand {
     @Flag(name: .long, help: "Average padding positions too (ViMoCLIP's exact pooling).") var poolPadding = false
     @Option(name: .long, help: "Fraction of the training videos held out for validation.") var validationFraction: Double = 0.1
     @Option(name: .long, help: "Stop after this epoch (a time-limited job); running again continues from there.") var stopAfter: Int?
+    @Option(name: .long, help: "Validation videos held out at the least, whatever the fraction (fewer training videos than twice this is an error).")
+    var minValidation: Int = ValidationSplit.defaultMinimum
+    @Option(name: .long, help: "Checkpoint kept as best.*: the epoch of lowest validation loss, or of highest validation mAP (ties: lower loss).")
+    var select: String = Selection.loss.rawValue
+    @Flag(name: .long, help: "Standardise every dimension of the motion embeddings with the training videos' mean and deviation (kept with the weights) before fusion; CLIP's embeddings enter as they are.")
+    var standardizeMotion = false
 
     mutating func validate() throws {
         guard Fusion(rawValue: fusion) != nil else {
@@ -88,18 +94,23 @@ struct Train: ParsableCommand {
             throw ValidationError("--positional must be none, sinusoidal or learned")
         }
         guard validationFraction > 0, validationFraction < 1 else { throw ValidationError("--validation-fraction must lie in (0, 1)") }
+        guard minValidation >= 1 else { throw ValidationError("--min-validation must be at least 1") }
+        guard Selection(rawValue: select) != nil else { throw ValidationError("--select must be loss or map") }
     }
 
     func run() throws {
         let terminal = Terminal(program: "vimo-tfam", quiet: false)
         let config = TFAMConfig(layers: layers, heads: heads, feedForward: feedForward, dropout: dropout,
-                                fusion: Fusion(rawValue: fusion)!, positional: positional, poolPadding: poolPadding)
-        let settings = TrainSettings(
+                                fusion: Fusion(rawValue: fusion)!, positional: positional, poolPadding: poolPadding,
+                                standardizeMotion: standardizeMotion)
+        var settings = TrainSettings(
             clip: URL(fileURLWithPath: embeddings.clip), motion: URL(fileURLWithPath: embeddings.motion),
             annotations: embeddings.annotations.map { URL(fileURLWithPath: $0) }, out: URL(fileURLWithPath: out),
             config: config, epochs: epochs, batch: batch, lr: lr, weightDecay: weightDecay, seed: seed,
             maxFrames: embeddings.maxFrames, half: embeddings.half, device: Device(embeddings.device)!,
             validationFraction: validationFraction, stopAfter: stopAfter)
+        settings.minimumValidation = minValidation
+        settings.selection = Selection(rawValue: select)!
         do {
             let info = try Trainer(settings: settings, terminal: terminal).run()
             terminal.line("best epoch \(info.bestEpoch.map(String.init) ?? "-") (validation mAP "

@@ -23,6 +23,8 @@ struct TrainSettings {
     var device: Device
     var validationFraction: Double
     var stopAfter: Int?
+    var minimumValidation = ValidationSplit.defaultMinimum
+    var selection = Selection.loss
 }
 
 /// The JSON sidecar of a checkpoint.
@@ -33,6 +35,7 @@ struct CheckpointInfo: Codable {
     var validationLoss: Double?
     var bestEpoch: Int?
     var bestValidationMAP: Double?
+    var bestValidationLoss: Double?
     var classes: [String]
     var trainItems: Int
     var validationItems: Int
@@ -57,7 +60,8 @@ func loadLabels(clip: SequenceSet, annotations: URL?, split: SplitSelection) thr
 }
 
 /// Trains TFAM: AdamW, cosine schedule to 1e-6, BCE-with-logits, validation on a seeded split
-/// of the training items, best checkpoint by validation mAP, resumable from `last.*`.
+/// of the training items (`ValidationSplit`), best checkpoint by validation loss or mAP
+/// (`Selection`), resumable from `last.*`.
 final class Trainer {
     let settings: TrainSettings
     let terminal: Terminal
@@ -76,17 +80,20 @@ final class Trainer {
         let usable = candidates.filter { clip.sequences[$0] != nil && motion.sequences[$0] != nil && labels[$0] != nil }
         guard !usable.isEmpty else { throw TFAMError.noItems("train on") }
         // Seeded, order-independent validation split carved from the training items.
-        let bucket = max(2, Int((1 / max(settings.validationFraction, 1e-3)).rounded()))
-        var validation = usable.filter { ShardSelector.stableHash("\(settings.seed):\($0)") % UInt64(bucket) == 0 }
-        if validation.isEmpty { validation = [usable[0]] }
-        let validationSet = Set(validation)
-        let train = usable.filter { !validationSet.contains($0) }
+        let split = try ValidationSplit(items: usable, fraction: settings.validationFraction, minimum: settings.minimumValidation,
+                                        seed: settings.seed, source: (settings.annotations ?? settings.clip).path)
+        let (validation, train) = (split.validation, split.train)
+        terminal.line(split.summary + "; checkpoint chosen by validation \(settings.selection.rawValue)")
 
         var config = settings.config
         config.dim = clip.dim
         config.classes = classes.count
         Torch.seed(settings.seed)
         let model = try TFAM(config)
+        if config.standardizeMotion == true {
+            let (mean, std) = try motion.statistics(of: train)
+            try model.setMotionStandardization(mean: mean, std: std)
+        }
         try model.to(device: settings.device)
         let optimizer = try Optimizer.adamW(model.parameters(), lr: settings.lr, weightDecay: settings.weightDecay)
         let stepsPerEpoch = (train.count + settings.batch - 1) / settings.batch
@@ -143,8 +150,9 @@ final class Trainer {
             info.validationMAP = map
             info.validationLoss = validationLoss
             var improved = false
-            if let map, map > (info.bestValidationMAP ?? -1) {
+            if settings.selection.improves(map: map, loss: validationLoss, over: info) {
                 info.bestValidationMAP = map
+                info.bestValidationLoss = validationLoss
                 info.bestEpoch = epoch + 1
                 improved = true
                 try best.write(weights: model.stateDict(), metadata: ["format": "vimo-tfam"], info: info)
@@ -162,7 +170,8 @@ final class Trainer {
     private func describe() -> [String: String] {
         ["clip": settings.clip.path, "motion": settings.motion.path, "epochs": "\(settings.epochs)", "batch": "\(settings.batch)",
          "lr": "\(settings.lr)", "weight_decay": "\(settings.weightDecay)", "seed": "\(settings.seed)",
-         "max_frames": settings.maxFrames.map(String.init) ?? "all"]
+         "max_frames": settings.maxFrames.map(String.init) ?? "all",
+         "validation": "\(settings.validationFraction), at least \(settings.minimumValidation)", "select": settings.selection.rawValue]
     }
 }
 

@@ -4,59 +4,89 @@ import Pipeline
 
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Generate the demo dataset (synthetic clips + Big Buck Bunny) if missing, run pipelines/demo.yaml, print the metrics and where everything is.",
-        discussion: "A second run finds everything cached and finishes in seconds. Exit status as for `vimo run`.")
+        abstract: "Generate the demo dataset (the synthetic motion task + Big Buck Bunny) if missing, run pipelines/demo.yaml and its fusion ablations (demo-*.yaml), print the ablation against chance and where everything is.",
+        discussion: """
+        The dataset's labels are carried by motion alone (direction, speed, periodicity, stillness), so appearance-only \
+        fusion (rgb) should score near the chance level of random scores, and every fusion that sees motion well above it. \
+        The table's chance row is the expected mAP / micro AP of random scores on the same test videos (exact). \
+        A chart of the table is written as SVG (and PNG when rsvg-convert is installed) beside the dataset, with \
+        ablation.json holding the numbers. A second run finds everything cached and finishes in seconds. \
+        Exit status as for `vimo run`.
+        """)
 
     @Option(name: .long, help: ArgumentHelp("Cache folder (default: $VIMO_CACHE, else data/cache).", valueName: "dir"))
     var cache: String?
-    @Option(name: .long, help: "Synthetic clips to generate.") var clips: Int = 48
+    @Option(name: .long, help: ArgumentHelp("Where the dataset goes (default: the pipeline's `dataset` var, data/demo/dataset).", valueName: "dir"))
+    var dataset: String?
+    @Option(name: .long, help: "Synthetic clips to generate (20 % of them form the test split).") var clips: Int = 320
+    @Option(name: .long, help: "Average frames per synthetic clip.") var frames: Int = 24
     @Option(name: .long, help: "Stages run at once.") var jobs: Int = 2
     @Flag(name: .long, help: "Do not echo the stages' output.") var quiet = false
 
+    mutating func validate() throws {
+        guard clips >= 10 else { throw ValidationError("--clips must be at least 10") }
+        guard frames >= 4 else { throw ValidationError("--frames must be at least 4") }
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+    }
+
     func run() throws {
         let console = Console(quiet: quiet)
-        let options = try PipelineOptions.parse(["demo"] + (cache.map { ["--cache", $0] } ?? []))
-        // The dataset goes where the pipeline's `dataset` var says; generate it before planning reads it.
-        let definition: PipelineDefinition
-        do { definition = try options.load() } catch {
+        // Two stages at once on a small machine: one libtorch thread each beats two fighting over the cores.
+        if ProcessInfo.processInfo.environment["VIMO_THREADS"] == nil {
+            setenv("VIMO_THREADS", String(max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, jobs))), 1)
+        }
+        let family: [(options: PipelineOptions, definition: PipelineDefinition)]
+        let root: String
+        do {
+            let base = try PipelineDefinition.load(try PipelineOptions.parse(["demo"]).file())
+            guard case .string(let defaultDataset)? = base.vars["dataset"] else {
+                console.error("\(base.file.path) has no 'dataset' var naming where the demo dataset goes")
+                throw ExitCode(2)
+            }
+            root = dataset ?? defaultDataset.description
+            family = try Self.family(folder: base.file.deletingLastPathComponent()).map { name in
+                let arguments = [name] + (cache.map { ["--cache", $0] } ?? []) + (dataset.map { ["--set", "dataset=\($0)"] } ?? [])
+                let options = try PipelineOptions.parse(arguments)
+                return (options, try options.load())
+            }
+            try DemoDataset(root: URL(fileURLWithPath: root), isDefault: dataset == nil || dataset == defaultDataset.description,
+                            clips: clips, frames: frames).prepare(console: console)
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
             console.error(error.localizedDescription)
             throw ExitCode(2)
         }
-        guard case .string(let dataset)? = definition.vars["dataset"] else {
-            console.error("\(definition.file.path) has no 'dataset' var naming where the demo dataset goes")
-            throw ExitCode(2)
+        var records: [(definition: PipelineDefinition, record: RunRecord)] = []
+        for (options, definition) in family {
+            let planner = try options.open(console: console, definition: definition)
+            var runOptions = RunOptions()
+            runOptions.jobs = jobs
+            runOptions.command = (["vimo"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+            let record = try RunReporter(console: console, planner: planner).run(runOptions)
+            guard record.succeeded else { throw ExitCode(record.interrupted ? 130 : 1) }
+            records.append((definition, record))
+            console.line("")
         }
-        try makeDataset(at: dataset.description, console: console)
-        let planner = try options.open(console: console, definition: definition)
-        var runOptions = RunOptions()
-        runOptions.jobs = jobs
-        runOptions.command = (["vimo"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
-        let record = try RunReporter(console: console, planner: planner).run(runOptions)
-        guard record.succeeded else { throw ExitCode(record.interrupted ? 130 : 1) }
-        let preview = preview(record, dataset: URL(fileURLWithPath: dataset.description))
-        report(record, preview: preview, console: console)
+        let datasetURL = URL(fileURLWithPath: root)
+        let ablation: DemoAblation
+        do {
+            ablation = try DemoAblation(runs: records.map { ($0.definition, $0.record) })
+        } catch {
+            console.error(error.localizedDescription)
+            throw ExitCode(1)
+        }
+        let outputs = ablation.write(beside: datasetURL, console: console)
+        let preview = preview(records[0].record, dataset: datasetURL)
+        ablation.print(console: console)
+        report(records[0].record, variants: records.dropFirst().map(\.record), preview: preview, outputs: outputs, console: console)
     }
 
-    private func makeDataset(at dataset: String, console: Console) throws {
-        let root = URL(fileURLWithPath: dataset)
-        guard !FileManager.default.fileExists(atPath: root.appendingPathComponent("annotation/train.csv").path) else { return }
-        var arguments = ["--out", dataset, "--clips", String(clips), "--frames", "40"]
-        let bunny = "data/samples/bigbuckbunny.mp4"
-        if FileManager.default.fileExists(atPath: bunny) {
-            arguments += ["--extra", "BUNNYCLP=\(bunny):2"]  // real footage, labelled "keeping still" for show
-        } else {
-            console.note("\(bunny) is missing (make bootstrap downloads it); the demo runs on synthetic clips only")
-        }
-        console.line("generating the demo dataset in \(dataset)")
-        let process = Process()
-        process.executableURL = Console.siblingFolders[0].appendingPathComponent("vimo-synth")
-        process.arguments = arguments
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            console.error("vimo-synth failed (exit status \(process.terminationStatus))")
-            throw ExitCode(2)
-        }
+    /// `demo` first (it runs every shared stage), then its variants `demo-*.yaml` in name order.
+    static func family(folder: URL) throws -> [String] {
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+            .filter { $0.hasPrefix("demo-") && $0.hasSuffix(".yaml") }.sorted()
+        return ["demo"] + names.map { String($0.dropLast(".yaml".count)) }
     }
 
     /// The colour-coded flow of one clip (Big Buck Bunny when present) as an .mp4 beside the dataset.
@@ -77,23 +107,11 @@ struct Demo: ParsableCommand {
         return process.terminationStatus == 0 ? out : nil
     }
 
-    private func report(_ record: RunRecord, preview: URL?, console: Console) {
+    private func report(_ record: RunRecord, variants: [RunRecord], preview: URL?, outputs: [URL], console: Console) {
         let folders = Dictionary(uniqueKeysWithValues: record.stages.compactMap { stage in stage.directory.map { (stage.stage, $0) } })
-        if let eval = folders["eval"],
-           let data = try? Data(contentsOf: URL(fileURLWithPath: eval).appendingPathComponent("metrics.json")),
-           let metrics = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
-            console.line("")
-            console.line("TFAM (cross fusion) on the validation split:")
-            if let map = metrics["map"] as? Double { console.line(String(format: "  mAP (macro, official AK)  %6.2f %%", map * 100)) }
-            if let micro = metrics["micro_ap"] as? Double { console.line(String(format: "  micro AP                  %6.2f %%", micro * 100)) }
-            for segment in (metrics["segments"] as? [[String: Any]]) ?? [] {
-                if let name = segment["segment"] as? String, let map = segment["map"] as? Double {
-                    console.line("  " + Console.pad("mAP " + name, 26) + String(format: "%6.2f %%", map * 100))
-                }
-            }
-        }
         console.line("")
         console.line("Where everything is:")
+        let width = max(14, (variants.map(\.pipeline.count).max() ?? 0) + 2)
         let explanations = [
             "decode": "frames, uint8 N×224×224×3 HDF5 shards",
             "flow": "optical flow, float16 N×2×224×224",
@@ -101,16 +119,26 @@ struct Demo: ParsableCommand {
             "moclip-train": "the MoCLIP student (student.safetensors)",
             "moclip": "motion embeddings",
             "tfam-train": "TFAM weights (best.safetensors) and training log",
-            "tfam-predict": "scores on the validation split",
+            "tfam-predict": "scores on the test split",
             "eval": "metrics.json, per_class.csv, predictions.csv, per_class_ap.svg, pr_curve.svg",
         ]
         for stage in record.stages {
             guard let directory = stage.directory else { continue }
-            console.line("  " + Console.pad(stage.stage, 14) + Console.short(URL(fileURLWithPath: directory))
+            console.line("  " + Console.pad(stage.stage, width) + Console.short(URL(fileURLWithPath: directory))
                          + (explanations[stage.stage].map { "  (\($0))" } ?? ""))
         }
-        if let preview { console.line("  " + Console.pad("flow preview", 14) + Console.short(preview) + "  (colour-coded optical flow)") }
-        console.line("  " + Console.pad("run record", 14) + Console.short(URL(fileURLWithPath: record.folder)) + "  (record.json, logs/)")
+        for variant in variants {
+            if let eval = variant.stages.first(where: { $0.stage == "eval" })?.directory {
+                console.line("  " + Console.pad(variant.pipeline, width) + Console.short(URL(fileURLWithPath: eval))
+                             + "  (its evaluation; tfam-train and tfam-predict beside it)")
+            }
+        }
+        for output in outputs {
+            let what = output.pathExtension == "json" ? "the table's numbers" : "the ablation chart"
+            console.line("  " + Console.pad("ablation", width) + Console.short(output) + "  (\(what))")
+        }
+        if let preview { console.line("  " + Console.pad("flow preview", width) + Console.short(preview) + "  (colour-coded optical flow)") }
+        console.line("  " + Console.pad("run record", width) + Console.short(URL(fileURLWithPath: record.folder)) + "  (record.json, logs/)")
         console.line("Open the frames in Python: /usr/bin/python3 -c \"import h5py, glob; "
                      + "f = h5py.File(sorted(glob.glob('\(Console.short(folders["decode"].map { URL(fileURLWithPath: $0) }))/shard-*.h5'))[0]); "
                      + "print(dict(f.attrs), f['frames'].shape)\"")

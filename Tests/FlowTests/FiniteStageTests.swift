@@ -137,7 +137,8 @@ final class FiniteStageTests: XCTestCase {
         try writeFlowAndClip(flow: flow, clip: clip, count: 6)
         let student = root.appendingPathComponent("student")
         let common = ["train", "--flow", flow.path, "--clip", clip.path, "--model", "tiny", "--teacher", "random:1",
-                      "--segment", "4", "--batch", "2", "--epochs", "2", "--validation-fraction", "0.25", "--out", student.path]
+                      "--segment", "4", "--batch", "2", "--epochs", "2", "--validation-fraction", "0.25", "--min-validation", "1",
+                      "--out", student.path]
         try run("vimo-moclip", common + ["--lr", "1e-3", "--stop-after", "1"])
         let last = try Data(contentsOf: student.appendingPathComponent("last.safetensors"))
 
@@ -166,7 +167,8 @@ final class FiniteStageTests: XCTestCase {
         // The trainer names the item and the shard instead of training on it.
         let refused = try run("vimo-moclip", ["train", "--flow", damaged.path, "--clip", damagedClip.path, "--model", "tiny",
                                               "--teacher", "random:1", "--segment", "4", "--batch", "2", "--epochs", "1",
-                                              "--validation-fraction", "0.3", "--out", root.appendingPathComponent("refused").path], status: 2)
+                                              "--validation-fraction", "0.3", "--min-validation", "1",
+                                              "--out", root.appendingPathComponent("refused").path], status: 2)
         XCTAssertTrue(refused.contains("item V1) of \(damaged.path)"), refused)
 
         // A checkpoint needs its JSON; a missing one is named as what it is.
@@ -192,7 +194,8 @@ final class FiniteStageTests: XCTestCase {
         try Torch.saveSafetensors(weights, to: file)
         let out = root.appendingPathComponent("student")
         let log = try run("vimo-moclip", ["train", "--flow", flow.path, "--clip", clip.path, "--model", "tiny", "--teacher", file.path,
-                                          "--segment", "4", "--batch", "2", "--epochs", "1", "--out", out.path], status: 2)
+                                          "--segment", "4", "--batch", "2", "--epochs", "1", "--min-validation", "1",
+                                          "--out", out.path], status: 2)
         XCTAssertTrue(log.contains("\(file.path): tensor class_embedding holds 64 NaN value(s)"), log)
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("last.safetensors").path))
     }

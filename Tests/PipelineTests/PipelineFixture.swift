@@ -44,14 +44,14 @@ struct PipelineFixture {
           moclip-train:
             run: vimo-moclip train
             inputs: {flow: flow, clip: clip, labels: "${dataset}"}
-            params: {model: tiny, teacher: "random:1", segment: 4, batch: 4, epochs: 1}
+            params: {model: tiny, teacher: "random:1", segment: 4, batch: 4, epochs: 1, min-validation: 1}
           moclip:
             run: vimo-moclip embed
             inputs: {flow: flow, weights: moclip-train/student.safetensors}
           tfam-train:
             run: vimo-tfam train
             inputs: {clip: clip, motion: moclip, annotations: "${dataset}"}
-            params: {fusion: cross, layers: 1, heads: 2, feed-forward: 32, epochs: 2, batch: 4}
+            params: {fusion: cross, layers: 1, heads: 2, feed-forward: 32, epochs: 2, batch: 4, min-validation: 1}
           tfam-predict:
             run: vimo-tfam predict
             inputs: {clip: clip, motion: moclip, annotations: "${dataset}", weights: tfam-train/best.safetensors}

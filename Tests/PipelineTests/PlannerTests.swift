@@ -143,18 +143,20 @@ final class PlannerTests: XCTestCase {
         let pipelines = TestSupport.repositoryRoot.appendingPathComponent("pipelines")
         let names = try FileManager.default.contentsOfDirectory(atPath: pipelines.path).filter { $0.hasSuffix(".yaml") }.sorted()
         XCTAssertTrue(names.contains("demo.yaml") && names.contains("animal-kingdom.yaml"), "\(names)")
-        let base = try PipelineDefinition.load(pipelines.appendingPathComponent("animal-kingdom.yaml"))
-        var variants = 0
-        for name in names {
-            let definition = try PipelineDefinition.load(pipelines.appendingPathComponent(name))
-            guard name.hasPrefix("animal-kingdom-") else { continue }
-            variants += 1
-            for stage in base.stages where !stage.name.hasPrefix("tfam") && stage.name != "eval" {
-                XCTAssertEqual(definition[stage: stage.name], stage, "\(name): \(stage.name) is shared")
+        for family in ["animal-kingdom", "demo"] {
+            let base = try PipelineDefinition.load(pipelines.appendingPathComponent("\(family).yaml"))
+            var variants = 0
+            for name in names {
+                let definition = try PipelineDefinition.load(pipelines.appendingPathComponent(name))
+                guard name.hasPrefix("\(family)-") else { continue }
+                variants += 1
+                for stage in base.stages where !stage.name.hasPrefix("tfam") && stage.name != "eval" {
+                    XCTAssertEqual(definition[stage: stage.name], stage, "\(name): \(stage.name) is shared")
+                }
+                XCTAssertNotEqual(definition[stage: "tfam-train"], base[stage: "tfam-train"], "\(name) changes the fusion")
             }
-            XCTAssertNotEqual(definition[stage: "tfam-train"], base[stage: "tfam-train"], "\(name) changes the fusion")
+            XCTAssertEqual(variants, 4, "\(family): rgb, motion, concat-embedding, concat-temporal (cross is the base)")
         }
-        XCTAssertEqual(variants, 4, "rgb, motion, concat-embedding, concat-temporal (cross is the base)")
     }
 }
 
@@ -183,6 +185,7 @@ final class ShippedPipelineOptionTests: XCTestCase {
                 XCTAssertEqual(result.status, 2, "\(name): \(stage.name): \(stage.command.joined(separator: " ")) \(arguments.joined(separator: " "))\n\(result.stderr)")
             }
         }
-        XCTAssertEqual(checked.count, 19, "the demo's 8 stages, Animal Kingdom's 8 (eval is the same command line as the demo's), and each ablation's own tfam-train")
+        XCTAssertEqual(checked.count, 23, "the demo's 8 stages, Animal Kingdom's 8 (eval is the same command line as the demo's), "
+                       + "and each of the 4 + 4 ablations' own tfam-train")
     }
 }

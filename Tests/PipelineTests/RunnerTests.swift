@@ -89,7 +89,8 @@ final class RunnerTests: XCTestCase {
         let fixture = try PipelineFixture(name: "vimo-demo-pipeline")
         let demo = TestSupport.repositoryRoot.appendingPathComponent("pipelines/demo.yaml").path
         let result = try TestSupport.run(TestSupport.product("vimo"), [
-            "run", demo, "--set", "dataset=\(fixture.dataset.path)", "--cache", fixture.cache.path, "--jobs", "2", "--quiet"])
+            "run", demo, "--set", "dataset=\(fixture.dataset.path)", "--set", "min-validation=1",  // the fixture's 8 clips
+            "--cache", fixture.cache.path, "--jobs", "2", "--quiet"])
         XCTAssertEqual(result.status, 0, String(decoding: result.stdout, as: UTF8.self) + result.stderr)
         XCTAssertEqual(Set(try fixture.actions().values), ["ran"])
         let metrics = try Data(contentsOf: fixture.folders("eval")[0].appendingPathComponent("metrics.json"))

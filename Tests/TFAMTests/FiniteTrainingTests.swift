@@ -20,7 +20,7 @@ final class FiniteTrainingTests: XCTestCase {
         try TFAMAblationTests.writeStandIn(clip: clip, motion: motion, count: 40, seed: 5)
         let model = root.appendingPathComponent("model")
         let common = ["train", "--clip", clip.path, "--motion", motion.path, "--out", model.path, "--batch", "8", "--layers", "1",
-                      "--heads", "4", "--feed-forward", "32", "--epochs", "3"]
+                      "--heads", "4", "--feed-forward", "32", "--epochs", "3", "--min-validation", "4"]
         try run(common + ["--lr", "1e-3", "--stop-after", "1"])
         let best = try Data(contentsOf: model.appendingPathComponent("best.safetensors"))
         let last = try Data(contentsOf: model.appendingPathComponent("last.safetensors"))
@@ -68,7 +68,7 @@ final class FiniteTrainingTests: XCTestCase {
 
         let model = root.appendingPathComponent("model")
         try run(["train", "--clip", clip.path, "--motion", motion.path, "--out", model.path, "--epochs", "1", "--layers", "1",
-                 "--heads", "4", "--feed-forward", "32"])
+                 "--heads", "4", "--feed-forward", "32", "--min-validation", "2"])
         try FileManager.default.removeItem(at: model.appendingPathComponent("best.json"))
         let lone = try run(predict + ["--weights", model.appendingPathComponent("best.safetensors").path], status: 2)
         XCTAssertTrue(lone.contains("\(model.appendingPathComponent("best.safetensors").path) has no best.json beside it"), lone)

@@ -22,9 +22,14 @@ public enum SyntheticDataset {
         public var seed: UInt64 = 49
         /// Video encoder settings (key frame interval and B-frames matter for decoding tests).
         public var keyframeInterval = 25
+        /// Which dataset: the varied `mixed` one, or the `motion` task where only motion carries the labels.
+        public var task = SyntheticTask.mixed
+        /// Animals in every clip of the `motion` task (`mixed` draws 1…maxAnimals).
+        public var animals = 2
 
         public init(clips: Int = 48, frames: Int = 40, width: Int = 256, height: Int = 192, fps: Int = 25,
-                    valFraction: Double = 0.25, maxAnimals: Int = 3, seed: UInt64 = 49, keyframeInterval: Int = 25) {
+                    valFraction: Double = 0.25, maxAnimals: Int = 3, seed: UInt64 = 49, keyframeInterval: Int = 25,
+                    task: SyntheticTask = .mixed, animals: Int = 2) {
             self.clips = clips
             self.frames = frames
             self.width = width
@@ -34,6 +39,8 @@ public enum SyntheticDataset {
             self.maxAnimals = maxAnimals
             self.seed = seed
             self.keyframeInterval = keyframeInterval
+            self.task = task
+            self.animals = animals
         }
     }
 
@@ -53,6 +60,16 @@ public enum SyntheticDataset {
             return ActionClass(id: action.rawValue, name: action.name, category: action.category, segment: segment)
         }
         return try! ClassList(list)  // ids are 0..<count by construction
+    }
+
+    /// The class list of `task`: the `motion` task's five balanced actions have no head/middle/tail.
+    public static func classes(for task: SyntheticTask) -> ClassList {
+        switch task {
+        case .mixed: return classes
+        case .motion:
+            let list = MotionAction.allCases.map { ActionClass(id: $0.rawValue, name: $0.name, category: $0.category) }
+            return try! ClassList(list)  // ids are 0..<count by construction
+        }
     }
 
     /// A real video to add to the train split as-is (the demo adds Big Buck Bunny).
@@ -89,14 +106,22 @@ public enum SyntheticDataset {
             let length = max(2, Int(Double(spec.frames) * rng.uniform(0.75, 1.25)))
             let split: Split = rng.uniform(0, 1) < spec.valFraction ? .val : .train
             var clipRNG = SplitMix64(seed: rng.next())
-            let clip = SyntheticClip.random(width: spec.width, height: spec.height, frames: length,
-                                            maxAnimals: spec.maxAnimals, rng: &clipRNG)
+            let frame: (Int) -> [UInt8], labels: [Int]
+            switch spec.task {
+            case .mixed:
+                let clip = SyntheticClip.random(width: spec.width, height: spec.height, frames: length,
+                                                maxAnimals: spec.maxAnimals, rng: &clipRNG)
+                (frame, labels) = (clip.frame, clip.actions.map(\.rawValue))
+            case .motion:
+                let clip = MotionTaskClip.random(width: spec.width, height: spec.height, animals: spec.animals, rng: &clipRNG)
+                (frame, labels) = (clip.frame, clip.labels)
+            }
             let encoder = try VideoEncoder(url: videoFolder.appendingPathComponent("\(id).mp4"),
                                            width: spec.width, height: spec.height,
                                            options: EncodeOptions(fps: spec.fps, keyframeInterval: spec.keyframeInterval))
-            for t in 0..<length { try encoder.append(rgb: clip.frame(t)) }
+            for t in 0..<length { try encoder.append(rgb: frame(t)) }
             try encoder.finish()
-            clips.append(Clip(id: id, split: split, frames: length, labels: clip.actions.map(\.rawValue)))
+            clips.append(Clip(id: id, split: split, frames: length, labels: labels))
             progress?(n + 1, spec.clips)
         }
         for extra in extras {
@@ -106,11 +131,11 @@ public enum SyntheticDataset {
             let frames = try VideoDecoder(url: target).info.frameCount
             clips.append(Clip(id: extra.id, split: .train, frames: frames, labels: extra.labels.sorted()))
         }
-        try writeAnnotations(clips, to: annotationFolder)
+        try writeAnnotations(clips, classes: classes(for: spec.task), to: annotationFolder)
         return clips
     }
 
-    static func writeAnnotations(_ clips: [Clip], to folder: URL) throws {
+    static func writeAnnotations(_ clips: [Clip], classes: ClassList, to folder: URL) throws {
         for split in [Split.train, .val] {
             let rows = clips.filter { $0.split == split }.map { (id: $0.id, frames: $0.frames, labels: $0.labels) }
             try AnimalKingdom.writeCharadesCSV(videos: rows, to: folder.appendingPathComponent("\(split.rawValue).csv"),

@@ -38,6 +38,20 @@ struct SyntheticAnimal: Sendable {
     /// Paints the animal at frame t into an RGB24 buffer.
     func draw(into pixels: inout [UInt8], width: Int, height: Int, frame t: Int) {
         let (cx, cy, theta) = pose(at: t, width: width, height: height)
+        SyntheticBody(radiusX: radiusX, radiusY: radiusY, colourA: colourA, colourB: colourB, stripePeriod: stripePeriod)
+            .paint(into: &pixels, width: width, height: height, x: cx, y: cy, angle: theta)
+    }
+}
+
+/// How an animal looks: a striped ellipse with a darker head, painted at any pose.
+struct SyntheticBody: Sendable {
+    var radiusX: Double, radiusY: Double
+    var colourA: (UInt8, UInt8, UInt8)
+    var colourB: (UInt8, UInt8, UInt8)
+    var stripePeriod: Double            // pixels per stripe pair, along the body
+
+    /// Paints the body centred at (x, y), turned by `angle`, into an RGB24 buffer (clipped to it).
+    func paint(into pixels: inout [UInt8], width: Int, height: Int, x cx: Double, y cy: Double, angle theta: Double) {
         let reach = max(radiusX, radiusY) + 1
         let x0 = max(0, Int(cx - reach)), x1 = min(width - 1, Int(cx + reach))
         let y0 = max(0, Int(cy - reach)), y1 = min(height - 1, Int(cy + reach))
