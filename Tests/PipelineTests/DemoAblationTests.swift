@@ -27,6 +27,10 @@ final class DemoAblationTests: XCTestCase {
 
     func testMotionAwareFusionBeatsAppearanceAloneAndChance() throws {
         let root = try TestSupport.temporaryFolder("vimo-demo")
+        // Half a gigabyte of cache: kept only when the test fails, to look into.
+        addTeardownBlock { [weak self] in
+            if self?.testRun?.hasSucceeded == true { try? FileManager.default.removeItem(at: root) }
+        }
         let dataset = root.appendingPathComponent("dataset"), cache = root.appendingPathComponent("cache")
         let run = try vimo(["demo", "--dataset", dataset.path, "--cache", cache.path, "--clips", "120", "--frames", "12", "--quiet"])
         XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
