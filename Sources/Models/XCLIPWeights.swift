@@ -14,6 +14,11 @@ public enum XCLIPWeights {
         public var frames: Int { model.config.frames }
         /// Image side in pixels.
         public var resolution: Int { model.config.vision.resolution }
+
+        public init(model: XCLIP, normalization: ImageNormalization) {
+            self.model = model
+            self.normalization = normalization
+        }
     }
 
     /// A transformers folder (`config.json` + `model.safetensors` or `pytorch_model.bin`), or a single weights
