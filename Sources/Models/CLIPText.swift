@@ -10,13 +10,18 @@ import Torch
 public final class CLIPText: Module {
     /// The text tower's shape. `hidden` is the MLP width.
     public struct Config: Sendable, Equatable, Codable {
+        /// Token ids (49,408 for CLIP's BPE vocabulary).
         public var vocabulary: Int
+        /// Positions (77).
         public var context: Int
         public var width: Int
         public var heads: Int
         public var layers: Int
+        /// Width of the projected embedding.
         public var output: Int
+        /// MLP width.
         public var hidden: Int
+        /// Layer-norm epsilon.
         public var eps: Double
         public var activation: Activation
 

@@ -7,14 +7,18 @@ extension XCLIP {
     public struct Config: Sendable, Equatable, Codable {
         /// The vision tower (a CLIP ViT with one message token per frame and layer).
         public struct Vision: Sendable, Equatable, Codable {
+            /// Image side in pixels.
             public var resolution: Int
+            /// Patch side in pixels.
             public var patch: Int
             public var width: Int
             public var layers: Int
             public var heads: Int
             /// MLP width.
             public var hidden: Int
+            /// Layer-norm epsilon (also the MIT's and the prompt generator's input norm).
             public var eps: Double
+            /// MLP activation (also the MIT's).
             public var activation: Activation
 
             public init(resolution: Int = 224, patch: Int, width: Int, layers: Int, heads: Int, hidden: Int? = nil,
@@ -34,6 +38,7 @@ extension XCLIP {
         public struct MIT: Sendable, Equatable, Codable {
             public var layers: Int
             public var heads: Int
+            /// MLP width.
             public var hidden: Int
             public init(layers: Int = 1, heads: Int, hidden: Int) {
                 self.layers = layers

@@ -73,15 +73,20 @@ public enum XCLIPWeights {
     /// Weights of any X-CLIP layout in `XCLIP`'s names, and whether they came in transformers' layout.
     /// VideoX checkpoints keep the state dict under `model` beside optimiser state, which is dropped.
     public static func canonical(_ weights: [String: Tensor]) throws -> (weights: [String: Tensor], huggingFace: Bool) {
-        var w = weights
-        if w.keys.contains(where: { $0.hasPrefix("model.") }) {
-            w = Dictionary(uniqueKeysWithValues: w.compactMap { key, t in
-                key.hasPrefix("model.") ? (String(key.dropFirst("model.".count)), t) : nil
-            })
+        let nested = weights.keys.contains { $0.hasPrefix("model.") }
+        var w: [String: Tensor] = [:]
+        for (key, t) in weights where !nested || key.hasPrefix("model.") {
+            var k = nested ? String(key.dropFirst("model.".count)) : key
+            if k.hasPrefix("module.") { k.removeFirst("module.".count) }
+            w[k] = t
         }
-        w = Dictionary(uniqueKeysWithValues: w.map { key, t in (key.hasPrefix("module.") ? String(key.dropFirst(7)) : key, t) })
         let huggingFace = w.keys.contains { $0.hasPrefix("vision_model.") || $0.hasPrefix("text_model.") }
         return (huggingFace ? try HuggingFaceCLIPLayout.openAINames(w) : w, huggingFace)
+    }
+
+    /// Any X-CLIP weights file's tensors in `XCLIP`'s names, for `WeightsSource.build(_:load:)` and `Module.load(contentsOf:using:)`.
+    public static func read(_ url: URL) throws -> [String: Tensor] {
+        try canonical(Torch.loadWeights(url)).weights
     }
 
     /// Options for an X-CLIP built from a CLIP checkpoint: what CLIP does not have.
@@ -149,7 +154,7 @@ public enum XCLIPWeights {
     // MARK: Internals
 
     private static func build(_ config: XCLIP.Config, from file: URL) throws -> XCLIP {
-        try build(config, weights: canonical(Torch.loadWeights(file)).weights, file: file)
+        try build(config, weights: read(file), file: file)
     }
 
     private static func build(_ config: XCLIP.Config, weights: [String: Tensor], file: URL) throws -> XCLIP {

@@ -90,6 +90,8 @@ final class XCLIPTests: XCTestCase {
         let original = try XCLIPWeights.load(videox, config: .tiny)
         XCTAssertEqual(original.normalization, .imageNet)
         try assertParity(original, fixture, reference: "tiny", "VideoX .pth")
+        let built = try WeightsSource.file(videox).build({ try XCLIP(.tiny) }, load: XCLIPWeights.read)
+        try assertParity(XCLIPWeights.Loaded(model: built, normalization: .imageNet), fixture, reference: "tiny", "WeightsSource")
         // Tiny widths are not multiples of 64, so VideoX's head rule cannot apply: the error says to give the configuration.
         XCTAssertThrowsError(try XCLIPWeights.load(file: videox)) { error in
             XCTAssertTrue(error.localizedDescription.contains("give the configuration"), error.localizedDescription)
@@ -201,5 +203,8 @@ final class XCLIPTests: XCTestCase {
         // The configuration inferred from the weights alone is the published one too.
         let inferred = try XCLIPWeights.load(file: fixture.folder.appendingPathComponent("full/model.safetensors"))
         XCTAssertEqual(inferred.model.config, XCLIP.Config.basePatch32)
+        // VideoX's head rule (width / 64) gives the same heads for base (MIT and prompts 512 / 64 = 8).
+        let weights = try XCLIPWeights.read(fixture.folder.appendingPathComponent("full/model.safetensors"))
+        XCTAssertEqual(try XCLIP.Config.inferred(from: weights, huggingFaceHeads: false), XCLIP.Config.basePatch32)
     }
 }
