@@ -187,8 +187,9 @@ public final class MultiheadAttention: Module {
 
     /// Batch-first attention: query (N, L, E), key/value (N, S, E). `keyPaddingMask` (N, S) is
     /// true where a key is padding; `attentionMask` (L, S) bool (true = may attend) or additive float.
+    /// `causal` also hides every key after the query's own position (CLIP's text mask: −∞ above the diagonal).
     public func callAsFunction(_ query: Tensor, _ key: Tensor, _ value: Tensor, keyPaddingMask: Tensor? = nil,
-                               attentionMask: Tensor? = nil) throws -> Tensor {
+                               attentionMask: Tensor? = nil, causal: Bool = false) throws -> Tensor {
         let (n, l, s) = (query.shape[0], query.shape[1], key.shape[1])
         let d = dim / heads
         func split(_ x: Tensor, _ length: Int) throws -> Tensor {
@@ -222,7 +223,8 @@ public final class MultiheadAttention: Module {
                 mask = keep
             }
         }
-        let attended = try F.scaledDotProductAttention(q, k, v, mask: mask, dropout: training ? dropout : 0)
+        let attended = try F.scaledDotProductAttention(q, k, v, mask: mask, dropout: training ? dropout : 0,
+                                                      causal: causal)
         return try out_proj(attended.transposed(1, 2).reshaped([n, l, dim]))
     }
 }

@@ -45,6 +45,8 @@ final class ParityTests: XCTestCase {
                       "out_proj.weight": ref["mha.out_proj.weight"], "out_proj.bias": ref["mha.out_proj.bias"]])
         mha.eval()
         try assertClose(mha(ref["mha.q"], ref["mha.kv"], ref["mha.kv"], keyPaddingMask: ref["mha.pad"]), ref["mha.y"], tolerance: 2e-5)
+        let q = ref["mha.q"]
+        try assertClose(mha(q, q, q, causal: true), ref["mha.y_causal"], tolerance: 2e-5, "causal")
     }
 
     func testSamplingAndUnfold() throws {

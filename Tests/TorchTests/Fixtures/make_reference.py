@@ -68,6 +68,8 @@ put("mha.in_proj_weight", mha.in_proj_weight); put("mha.in_proj_bias", mha.in_pr
 put("mha.out_proj.weight", mha.out_proj.weight); put("mha.out_proj.bias", mha.out_proj.bias)
 put("mha.q", q); put("mha.kv", kv); put("mha.pad", pad)
 put("mha.y", mha(q, kv, kv, key_padding_mask=pad, need_weights=False)[0])
+causal = torch.full((5, 5), float("-inf")).triu(1)  # CLIP text tower's build_attention_mask
+put("mha.y_causal", mha(q, q, q, attn_mask=causal, need_weights=False)[0])
 
 # sampling
 img, grid = r(1, 2, 6, 8), torch.rand(1, 4, 5, 2) * 2.4 - 1.2
