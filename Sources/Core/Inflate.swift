@@ -14,10 +14,21 @@ public enum Inflate {
 
     /// Decodes a complete raw deflate stream; `expectedSize` (from the zip directory) bounds the output.
     public static func decompress(_ input: Data, expectedSize: Int) throws -> Data {
-        try input.withUnsafeBytes { raw -> Data in
-            var decoder = Decoder(input: raw.bindMemory(to: UInt8.self), limit: expectedSize)
+        let (output, _) = try decompressPrefix(input, limit: expectedSize)
+        guard output.count == expectedSize else {
+            throw Failure(reason: "inflated to \(output.count) bytes, directory says \(expectedSize)")
+        }
+        return output
+    }
+
+    /// Decodes the raw deflate stream at the start of `input`, which may be followed by other bytes
+    /// (a gzip trailer), into at most `limit` bytes; returns the output and how many input bytes the
+    /// stream used (its final partial byte included).
+    public static func decompressPrefix(_ input: Data, limit: Int) throws -> (output: Data, consumed: Int) {
+        try input.withUnsafeBytes { raw -> (output: Data, consumed: Int) in
+            var decoder = Decoder(input: raw.bindMemory(to: UInt8.self), limit: limit)
             try decoder.run()
-            return Data(decoder.output)
+            return (Data(decoder.output), decoder.position)
         }
     }
 
@@ -68,7 +79,8 @@ public enum Inflate {
         init(input: UnsafeBufferPointer<UInt8>, limit: Int) {
             self.input = input
             self.limit = limit
-            output.reserveCapacity(limit)
+            // Deflate expands at most 1032:1, so a corrupt size field cannot reserve more than the input allows.
+            output.reserveCapacity(min(limit, input.count * 1032))
         }
 
         mutating func bits(_ count: Int) throws -> Int {
@@ -108,9 +120,6 @@ public enum Inflate {
                 case 2: try dynamicBlock()
                 default: throw Failure(reason: "reserved block type")
                 }
-            }
-            guard output.count == limit else {
-                throw Failure(reason: "inflated to \(output.count) bytes, directory says \(limit)")
             }
         }
 
