@@ -134,7 +134,28 @@ public final class CLIPTokenizer: @unchecked Sendable {
                 bytes.append(byte)
             }
         }
-        return String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "</w>", with: " ")
+        // Python replaces "</w>" after decoding, code point by code point. Doing it on the bytes is the same
+        // (ASCII bytes decode as themselves, even next to invalid sequences) and, unlike String's
+        // replacement, does not miss a "</w>" whose ">" a combining mark follows.
+        return String(decoding: Self.replacingWordEnds(bytes), as: UTF8.self)
+    }
+
+    private static let wordEnd = Array("</w>".utf8)
+
+    private static func replacingWordEnds(_ bytes: [UInt8]) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == wordEnd[0], bytes[index...].starts(with: wordEnd) {
+                output.append(UInt8(ascii: " "))
+                index += wordEnd.count
+            } else {
+                output.append(bytes[index])
+                index += 1
+            }
+        }
+        return output
     }
 
     // MARK: BPE

@@ -49,11 +49,20 @@ enum TextCleaning {
                 output.append(("A" ... "Z").contains(scalar) ? Unicode.Scalar(scalar.value + 0x20) ?? scalar : scalar)
             } else if scalar == "\u{03A3}" {
                 output.append(isFinalSigma(text, at: index) ? "\u{03C2}" : "\u{03C3}")
-            } else {
+            } else if Self.isKnownToReference(scalar) {
                 output.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars)
+            } else {
+                output.append(scalar)
             }
         }
         return output
+    }
+
+    /// Whether the scalar was assigned by Unicode 14.0, the version of the reference's Python 3.11: its
+    /// `str.lower()` leaves later letters (Unicode 15 and 16 added 55 with a lower case that Swift knows) alone.
+    private static func isKnownToReference(_ scalar: Unicode.Scalar) -> Bool {
+        guard let age = scalar.properties.age else { return false }
+        return age.major < 14 || (age.major == 14 && age.minor == 0)
     }
 
     /// Unicode's Final_Sigma condition, as CPython tests it.
