@@ -84,6 +84,18 @@ DECODE_IDS = [
 ]
 
 
+def random_texts(count, seed=14):
+    """Seeded random mixes of the characters the cleaning and the pre-tokenizer treat specially."""
+    import random
+
+    alphabet = (list("abcXYZ019 '&;#<|>-.,!?") + ["s", "t", "re", "ll", "amp;", "&#39;", "&lt;", "\t", "\n",
+                "\u00a0", "\u3000", "\u2019", "\u201c", "\ufb01", "\uff21", "\uff11", "\u00e9", "e\u0301",
+                "\u00df", "\u03a3", "\u0130", "\u017f", "\u4e2d", "\u0663", "\u00b2", "\u2167", "\U0001f412",
+                "\u200d", "\u0085", "\u0093", "\x1b[1m", "\x07", "<|endoftext|>", "\u00ad", "\u0301"])
+    generator = random.Random(seed)
+    return ["".join(generator.choice(alphabet) for _ in range(generator.randint(1, 24))) for _ in range(count)]
+
+
 def load_reference(wheel):
     """The clip package from the wheel, unpacked to a temporary folder and imported from there."""
     folder = tempfile.mkdtemp(prefix="clip-wheel-")
@@ -141,7 +153,11 @@ def main():
 
     names = class_names(args.classes)
     assert len(names) == 140, f"expected 140 Animal Kingdom classes, found {len(names)}"
+    # Random texts on which ftfy's mojibake repair would fire are listed as not reproduced instead.
+    randoms = random_texts(300)
+    repaired = [text for text in randoms if ftfy.fix_text(text) != ftfy.fix_text(text, fix_encoding=False)]
     texts = names + [template.format(name) for template in TEMPLATES for name in names] + EDGE_TEXTS
+    texts += [text for text in randoms if text not in repaired]
     encode = [{"text": text, "clean": clean(text), "ids": tokenizer.encode(text)} for text in texts]
 
     rows = []
@@ -158,7 +174,7 @@ def main():
                  "ids": clip.tokenize("a photo of a monkey", context_length=5, truncate=True)[0].tolist()})
 
     decode = [{"ids": ids, "text": tokenizer.decode(ids)} for ids in DECODE_IDS]
-    decode += [{"ids": item["ids"], "text": tokenizer.decode(item["ids"])} for item in encode[-len(EDGE_TEXTS):]]
+    decode += [{"ids": item["ids"], "text": tokenizer.decode(item["ids"])} for item in encode[-len(EDGE_TEXTS) - 50:]]
 
     hf_folder = args.hf_folder or tempfile.mkdtemp(prefix="clip-hf-out-")
     hf = write_hf_folder(tokenizer, hf_folder)
@@ -167,7 +183,7 @@ def main():
     transformers_ids = [{"text": text, "ids": hf(text)["input_ids"]} for text in alike]
 
     not_reproduced = [{"text": text, "clean": clean(text), "why": "ftfy's mojibake repair (fix_encoding)"}
-                      for text in NOT_REPRODUCED]
+                      for text in NOT_REPRODUCED + repaired]
 
     with open(vocab_path, "rb") as handle:
         digest = hashlib.sha256(handle.read()).hexdigest()
