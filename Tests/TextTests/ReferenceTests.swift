@@ -7,24 +7,40 @@ import XCTest
 /// and OpenAI's tokenizer (or the script) is caught, and loads the vocab.json + merges.txt that
 /// transformers itself saves.
 final class ReferenceTests: XCTestCase {
-    private func runScript() throws -> (golden: URL, transformersFolder: URL) {
+    /// The script's outputs, made once for both tests (it takes a few seconds).
+    private struct Outputs {
+        var golden: URL
+        var transformersFolder: URL
+    }
+
+    private static let outputs = Result<Outputs, Error> {
         let python = TextFixtures.referencePython
         guard FileManager.default.isExecutableFile(atPath: python.path) else {
             throw XCTSkip("\(python.path) is missing (`make bootstrap` sets up the reference venv); the golden file is not re-checked")
         }
         let folder = try TestSupport.temporaryFolder("vimo-text-ref")
-        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
-        let golden = folder.appendingPathComponent("tokenizer_golden.json")
-        let transformers = folder.appendingPathComponent("hf")
+        let outputs = Outputs(golden: folder.appendingPathComponent("tokenizer_golden.json"),
+                              transformersFolder: folder.appendingPathComponent("hf"))
         let result = try TestSupport.run(python.path, [
-            TextFixtures.script.path, "--output", golden.path, "--hf-folder", transformers.path,
+            TextFixtures.script.path, "--output", outputs.golden.path, "--hf-folder", outputs.transformersFolder.path,
             "--classes", TestSupport.sharedFolder.appendingPathComponent("ak/df_action.csv").path,
         ])
         guard result.status == 0 else {
-            XCTFail("make_tokenizer_golden.py exited with \(result.status): \(result.stderr)")
-            throw TextFixtures.Missing(description: "the reference script failed")
+            throw TextFixtures.Missing(description: "make_tokenizer_golden.py exited with \(result.status): \(result.stderr)")
         }
-        return (golden, transformers)
+        return outputs
+    }
+
+    override class func tearDown() {
+        if case let .success(outputs) = outputs {
+            try? FileManager.default.removeItem(at: outputs.golden.deletingLastPathComponent())
+        }
+        super.tearDown()
+    }
+
+    private func runScript() throws -> (golden: URL, transformersFolder: URL) {
+        let outputs = try Self.outputs.get()
+        return (outputs.golden, outputs.transformersFolder)
     }
 
     func testRegeneratedGoldenFileEqualsTheCheckedInOne() throws {
