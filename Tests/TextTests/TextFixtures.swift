@@ -42,7 +42,7 @@ enum TextFixtures {
         }
         struct Decoded: Decodable { var ids: [Int32]; var text: String }
         struct Reference: Decodable { var text: String; var ids: [Int32] }
-        struct Difference: Decodable { var text: String; var clean: String; var why: String }
+        struct Difference: Decodable { var text: String; var clean: String; var ids: [Int32]; var why: String }
 
         var vocabulary_sha256: String
         var encode: [Encoded]

@@ -63,8 +63,13 @@ EDGE_TEXTS = [
     "\x1b[31mred\x1b[0m", "bell\x07char", "\x93smart\x94", "del\x7fete",
 ]
 
-# Texts whose cleaning vimo knowingly does not reproduce (ftfy's mojibake repair), with OpenAI's result.
-NOT_REPRODUCED = ["s\u00c3\u00b3", "caf\u00c3\u00a9 au lait", "\u00c3\u00bcber"]
+# Texts vimo knowingly tokenizes differently, with OpenAI's cleaning and ids and the reason.
+MOJIBAKE = "ftfy's mojibake repair (fix_encoding)"
+NOT_REPRODUCED = [
+    ("s\u00c3\u00b3", MOJIBAKE), ("caf\u00c3\u00a9 au lait", MOJIBAKE), ("\u00c3\u00bcber", MOJIBAKE),
+    ("&check; &bigstar;", "HTML5 named references outside HTML 4 (vimo decodes HTML 4's 252 and &apos;)"),
+    ("a\u0558b \U0001246f", "letters and numbers that regex's Unicode tables know and Swift's do not yet"),
+]
 
 LONG_TEXTS = [
     "a " * 75,  # exactly 77 tokens with start and end
@@ -182,8 +187,8 @@ def main():
     alike = [text for text in texts if "&" not in text and "<|" not in text]
     transformers_ids = [{"text": text, "ids": hf(text)["input_ids"]} for text in alike]
 
-    not_reproduced = [{"text": text, "clean": clean(text), "why": "ftfy's mojibake repair (fix_encoding)"}
-                      for text in NOT_REPRODUCED + repaired]
+    not_reproduced = [{"text": text, "clean": clean(text), "ids": tokenizer.encode(text), "why": why}
+                      for text, why in NOT_REPRODUCED + [(text, MOJIBAKE) for text in repaired]]
 
     with open(vocab_path, "rb") as handle:
         digest = hashlib.sha256(handle.read()).hexdigest()
