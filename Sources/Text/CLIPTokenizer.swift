@@ -36,9 +36,10 @@ public enum CLIPTokenizerError: Error, LocalizedError, Equatable, Sendable {
 /// the two special tokens written out), each piece's UTF-8 bytes become byte tokens with `</w>` on the last,
 /// and adjacent tokens merge, lowest merge rank first, until no rank applies.
 ///
-/// What is knowingly not the same as OpenAI's: ftfy's mojibake repair (see `FixText`) and the HTML5 named
-/// references outside `HTMLEntities`. Unicode properties come from Swift's standard library, whose Unicode
-/// version can differ from Python's for characters assigned recently.
+/// What is knowingly not the same as OpenAI's: ftfy's mojibake repair (see `FixText`), the HTML5 named
+/// references outside `HTMLEntities`, and characters newer than Swift's Unicode tables: `\p{L}` and `\p{N}`
+/// come from the standard library (Unicode 16 in Swift 6.3), while Python's `regex` 2026 knows about 12,800
+/// more recently assigned letters and numbers. Lower-casing follows the reference's Python 3.11 (Unicode 14).
 ///
 /// The vocabulary comes in as bytes (`CLIPVocabularyLoader` reads files). Encoded pieces are cached, so
 /// one tokenizer is cheapest when reused; it is safe to share between threads.
