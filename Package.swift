@@ -39,6 +39,7 @@ let package = Package(
         .library(name: "Torch", targets: ["Torch"]),
         .library(name: "Models", targets: ["Models"]),
         .library(name: "Metrics", targets: ["Metrics"]),
+        .library(name: "Text", targets: ["Text"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -68,6 +69,8 @@ let package = Package(
         .target(name: "Models", dependencies: ["Torch", "Core"]),
         .target(name: "Vision", dependencies: ["CVision"]),
         .target(name: "Metrics"),
+        // CLIP's byte-level BPE tokenizer (OpenAI's simple_tokenizer, id for id).
+        .target(name: "Text", dependencies: ["Core"]),
 
         // The stage executables' shared terminal layer (progress, summaries, shard rotation).
         .target(name: "StageCLI", dependencies: [
@@ -131,6 +134,7 @@ let package = Package(
         .testTarget(name: "TFAMTests", dependencies: ["Datasets", "Store", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"], exclude: ["make_sklearn_reference.py"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Core", "TestSupport"]),
+        .testTarget(name: "TextTests", dependencies: ["Text", "Core", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FlowTests", dependencies: ["Models", "Torch", "Store", "Datasets", "Media", "TestSupport"]),
     ],
     cxxLanguageStandard: nil

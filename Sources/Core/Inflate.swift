@@ -14,10 +14,21 @@ public enum Inflate {
 
     /// Decodes a complete raw deflate stream; `expectedSize` (from the zip directory) bounds the output.
     public static func decompress(_ input: Data, expectedSize: Int) throws -> Data {
-        try input.withUnsafeBytes { raw -> Data in
-            var decoder = Decoder(input: raw.bindMemory(to: UInt8.self), limit: expectedSize)
+        let (output, _) = try decompressPrefix(input, limit: expectedSize)
+        guard output.count == expectedSize else {
+            throw Failure(reason: "inflated to \(output.count) bytes, directory says \(expectedSize)")
+        }
+        return output
+    }
+
+    /// Decodes the raw deflate stream at the start of `input`, which may be followed by other bytes
+    /// (a gzip trailer), into at most `limit` bytes; returns the output and how many input bytes the
+    /// stream used (its final partial byte included).
+    public static func decompressPrefix(_ input: Data, limit: Int) throws -> (output: Data, consumed: Int) {
+        try input.withUnsafeBytes { raw -> (output: Data, consumed: Int) in
+            var decoder = Decoder(input: raw.bindMemory(to: UInt8.self), limit: limit)
             try decoder.run()
-            return Data(decoder.output)
+            return (Data(decoder.output), decoder.consumed)
         }
     }
 
@@ -32,10 +43,14 @@ public enum Inflate {
     /// The order in which a dynamic block lists the code lengths of the code-length alphabet.
     private static let codeLengthOrder: [Int] = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]
 
-    /// A canonical Huffman code as counts per length and symbols in code order.
+    /// A canonical Huffman code as counts per length and symbols in code order, plus a table that decodes
+    /// the codes of up to `fastBits` bits from that many stream bits at once.
     private struct Huffman {
+        static let fastBits = 9
         var counts = [Int](repeating: 0, count: 16)
         var symbols: [Int] = []
+        /// Indexed by the next `fastBits` stream bits: `symbol << 4 | length`, or 0 for a longer code.
+        var fast = [Int32](repeating: 0, count: 1 << fastBits)
 
         init(lengths: [Int]) throws {
             for length in lengths { counts[length] += 1 }
@@ -54,6 +69,24 @@ public enum Inflate {
                 symbols[offsets[length]] = symbol
                 offsets[length] += 1
             }
+            // Codes are assigned in order of (length, symbol); the stream holds them most significant bit
+            // first, so the table index is the code with its bits reversed.
+            var nextCode = [Int](repeating: 0, count: 16)
+            var code = 0
+            for length in 1 ..< 16 {
+                code = (code + counts[length - 1]) << 1
+                nextCode[length] = code
+            }
+            for (symbol, length) in lengths.enumerated() where length != 0 {
+                let code = nextCode[length]
+                nextCode[length] += 1
+                guard length <= Self.fastBits else { continue }
+                var reversed = 0
+                for bit in 0 ..< length where code & (1 << bit) != 0 { reversed |= 1 << (length - 1 - bit) }
+                for index in stride(from: reversed, to: 1 << Self.fastBits, by: 1 << length) {
+                    fast[index] = Int32(symbol << 4 | length)
+                }
+            }
         }
     }
 
@@ -68,7 +101,8 @@ public enum Inflate {
         init(input: UnsafeBufferPointer<UInt8>, limit: Int) {
             self.input = input
             self.limit = limit
-            output.reserveCapacity(limit)
+            // Deflate expands at most 1032:1, so a corrupt size field cannot reserve more than the input allows.
+            output.reserveCapacity(min(limit, input.count * 1032))
         }
 
         mutating func bits(_ count: Int) throws -> Int {
@@ -84,8 +118,24 @@ public enum Inflate {
             return value
         }
 
+        /// How many input bytes the decoder has used: bytes loaded ahead into the bit buffer are not counted.
+        var consumed: Int { position - bitCount / 8 }
+
         mutating func decode(_ code: Huffman) throws -> Int {
-            // Canonical codes are read one bit at a time, most significant bit first.
+            // Short codes come from the table: load whole bytes ahead (up to the end of the input) and look up.
+            while bitCount < Huffman.fastBits, position < input.count {
+                bitBuffer |= Int(input[position]) << bitCount
+                position += 1
+                bitCount += 8
+            }
+            let entry = Int(code.fast[bitBuffer & (1 << Huffman.fastBits - 1)])
+            let length = entry & 15
+            if length != 0, length <= bitCount {
+                bitBuffer >>= length
+                bitCount -= length
+                return entry >> 4
+            }
+            // Longer codes are read one bit at a time, most significant bit first.
             var value = 0, first = 0, index = 0
             for length in 1 ..< 16 {
                 value |= try bits(1)
@@ -109,12 +159,11 @@ public enum Inflate {
                 default: throw Failure(reason: "reserved block type")
                 }
             }
-            guard output.count == limit else {
-                throw Failure(reason: "inflated to \(output.count) bytes, directory says \(limit)")
-            }
         }
 
         mutating func storedBlock() throws {
+            // Skip to the byte boundary, giving back the whole bytes loaded ahead.
+            position = consumed
             bitBuffer = 0
             bitCount = 0
             guard position + 4 <= input.count else { throw Failure(reason: "stream ends early") }
