@@ -32,6 +32,7 @@ bench: release
 	bench/clip.sh
 	bench/runner.sh
 	bench/integrity.sh
+	bench/xclip.sh
 
 clean:
 	rm -rf .build data/demo data/cache data/bench

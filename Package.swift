@@ -32,6 +32,7 @@ let package = Package(
         .executable(name: "vimo-tfam", targets: ["vimo-tfam"]),
         .executable(name: "vimo-eval", targets: ["vimo-eval"]),
         .executable(name: "vimo-synth", targets: ["vimo-synth"]),
+        .executable(name: "vimo-amclip", targets: ["vimo-amclip"]),
         .executable(name: "vimo", targets: ["vimo"]),
         .library(name: "Media", targets: ["Media"]),
         .library(name: "Store", targets: ["Store"]),
@@ -106,6 +107,12 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // X-CLIP classifiers on cached frames (zero-shot today; AnimalMotionCLIP's training next).
+        .executableTarget(name: "vimo-amclip", dependencies: [
+            "Models", "Torch", "Text", "Datasets", "Store", "StageCLI", "Core",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
         // The runner: pipeline files, fingerprints, locks, run records, and the `vimo` front door.
         .target(name: "Pipeline", dependencies: ["Store", "Core", "Datasets", .product(name: "Yams", package: "Yams")]),
         .executableTarget(name: "vimo", dependencies: [
@@ -117,6 +124,7 @@ let package = Package(
         .executableTarget(name: "vimo-bench-clip", dependencies: ["Torch", "Models"], path: "bench/CLIPBench"),
         .executableTarget(name: "vimo-bench-tfam", dependencies: ["Torch", "Models"], path: "bench/TFAMBench"),
         .executableTarget(name: "vimo-bench-stage", dependencies: ["Core", "Store", "StageCLI"], path: "bench/RunnerBench"),
+        .executableTarget(name: "vimo-bench-xclip", dependencies: ["Torch", "Models"], path: "bench/XCLIPBench"),
         .executableTarget(name: "vimo-bench-flow", dependencies: ["Torch", "Models", "Vision"], path: "bench/FlowBench"),
 
         // Helpers shared by the test targets (fixtures, running programs); never shipped.
@@ -134,6 +142,7 @@ let package = Package(
         .testTarget(name: "TFAMTests", dependencies: ["Datasets", "Store", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"], exclude: ["make_sklearn_reference.py"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Core", "TestSupport"]),
+        .testTarget(name: "AMCLIPTests", dependencies: ["Datasets", "Store", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TextTests", dependencies: ["Text", "Core", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FlowTests", dependencies: ["Models", "Torch", "Store", "Datasets", "Media", "TestSupport"]),
     ],
