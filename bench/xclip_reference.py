@@ -5,10 +5,10 @@ same work vimo's vimo-bench-xclip does.
 
     xclip_reference.py CONFIG VIDEOS PROMPTS REPEATS DTYPE THREADS
 
-CONFIG: base-patch32 | base-patch16 | tiny. Prints one JSON line: seconds per forward (text
+CONFIG: base-patch32 | base-patch16 | tiny (vimo's XCLIP.Config.tiny: 32 px, 4 frames). Prints one JSON line: seconds per forward (text
 tower included), per forward with the text embeddings computed once (prompt generator still per
 video), per training step (forward + BCE + backward + AdamW), each the median of REPEATS after one
-warm-up. Inputs: pixels ~ N(0, 1) of shape (VIDEOS, 8, 3, 224, 224), prompt k = [49406, 320 + k % 400,
+warm-up. Inputs: pixels ~ N(0, 1) of shape (VIDEOS, frames, 3, size, size), prompt k = [49406, 320 + k % 400,
 1000 + k, 49407] padded with 0 (the same on vimo's side).
 """
 import json
@@ -31,7 +31,7 @@ def config(name):
         return XCLIPConfig(
             text_config=dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4),
             vision_config=dict(hidden_size=48, intermediate_size=96, num_hidden_layers=2, num_attention_heads=4,
-                               patch_size=32, mit_hidden_size=16, mit_intermediate_size=32, mit_num_hidden_layers=1,
+                               image_size=32, patch_size=8, num_frames=4, mit_hidden_size=16, mit_intermediate_size=32, mit_num_hidden_layers=1,
                                mit_num_attention_heads=2),
             projection_dim=16, prompt_num_attention_heads=2)
     raise SystemExit(f"unknown config {name}")
@@ -77,7 +77,8 @@ def main():
     kind = {"f32": torch.float32, "bf16": torch.bfloat16}[dtype]
     model = model.to(kind)
     frames = model.config.vision_config.num_frames
-    pixels = torch.randn(videos, frames, 3, 224, 224).to(kind)
+    size = model.config.vision_config.image_size
+    pixels = torch.randn(videos, frames, 3, size, size).to(kind)
     ids = prompts(count)
     targets = (torch.rand(videos, count) < 0.05).to(kind)
 

@@ -98,10 +98,16 @@ public final class CLIPText: Module {
             throw TorchError.invalidArgument("CLIP text ids must be integers of shape (texts, ≤ \(config.context)); got \(ids.dtype) \(ids.shape)")
         }
         let device = positional_embedding.device
-        let ids = try ids.to(device, dtype: .int64)
+        var ids = try ids.to(device, dtype: .int64)
+        // Under the causal mask no position sees a later one, and pooling reads each row at its first
+        // end-of-text token: positions after the last row's end cannot change the result, so they are
+        // not computed (class names are 3–8 tokens of the 77).
+        let ends = try ids.argmax(1)
+        let used = Int(try ends.max().item()) + 1
+        if used < ids.shape[1] { ids = try ids.slice(1, 0, used) }
         let (count, length) = (ids.shape[0], ids.shape[1])
         let x = try ln_final(transformer(token_embedding(ids) + positional_embedding.slice(0, 0, length), causal: true))
-        let end = try ids.argmax(1).reshaped([count, 1, 1]).expanded([count, 1, config.width])
+        let end = try ends.reshaped([count, 1, 1]).expanded([count, 1, config.width])
         return try F.matmul(x.gather(1, end).squeezed(1), text_projection)
     }
 }
