@@ -1,0 +1,106 @@
+import Media
+import Models
+import Torch
+
+/// Turns a video's sampled rows into the model's input: (T, 3, R, R) float32, T = P (rgb, flow) or 2P (rgb+flow).
+///
+/// Per index s: the RGB frame s as stored, and/or flow field s drawn with the Middlebury colour coding
+/// (`FlowColor.image`, by default each field scaled by its own largest motion, as ViMoCLIP does) as an RGB image.
+/// Both kinds are then treated as the same uint8 image: /255, resized to R × R when the cache's size differs
+/// (bilinear, half-pixel centres, no antialiasing: `F.interpolate` as the zero-shot command does), and
+/// normalised with the model's mean/std — so flow images go through exactly the normalisation RGB frames get.
+/// rgb+flow interleaves them: [I_s1, F_s1, I_s2, F_s2, …].
+///
+/// Horizontal flip (an augmentation): frames are mirrored; flow fields are mirrored *and* u is negated before
+/// colouring (a leftward motion mirrored is a rightward one), v unchanged. No colour jitter touches flow.
+public struct ClipBuilder: Sendable {
+    /// Which images each index gives.
+    public var modality: Modality
+    /// The model's mean/std (ImageNet's for published X-CLIP weights, CLIP's for one built from CLIP).
+    public var normalization: ImageNormalization
+    /// R: the model's image side.
+    public var resolution: Int
+    /// How flow vectors are scaled before colouring.
+    public var flowColoring: FlowColor.Normalization
+
+    public init(modality: Modality, normalization: ImageNormalization, resolution: Int,
+                flowColoring: FlowColor.Normalization = .perFrameMaximum) {
+        self.modality = modality
+        self.normalization = normalization
+        self.resolution = resolution
+        self.flowColoring = flowColoring
+    }
+
+    /// Images of the clip, in model order, as uint8 RGB (T × H × W × 3 at the cache's size), before resizing
+    /// and normalisation. Checks the rows' sizes and that flow values are finite.
+    public func images(_ rows: VideoRows, flip: Bool) throws -> [UInt8] {
+        let h = rows.height, w = rows.width, plane = h * w, count = rows.indices.count
+        guard count > 0, h > 0, w > 0 else { throw ClipError.badRows(video: rows.video, detail: "no indices or an empty \(w)×\(h) image") }
+        if modality.needsFrames, rows.frames.count != count * plane * 3 {
+            throw ClipError.badRows(video: rows.video, detail: "\(rows.frames.count) frame bytes for \(count) frames of \(w)×\(h)")
+        }
+        if modality.needsFlow, rows.flow.count != count * 2 * plane {
+            throw ClipError.badRows(video: rows.video, detail: "\(rows.flow.count) flow values for \(count) fields of \(w)×\(h)")
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(modality.imagesPerIndex * count * plane * 3)
+        for k in 0..<count {
+            if modality.needsFrames {
+                let frame = rows.frames[(k * plane * 3)..<((k + 1) * plane * 3)]
+                if flip { out += Self.mirrored(frame, width: w, height: h, channels: 3) } else { out += frame }
+            }
+            if modality.needsFlow {
+                let base = k * 2 * plane
+                var u = [Float](repeating: 0, count: plane), v = [Float](repeating: 0, count: plane)
+                var bad = 0
+                for y in 0..<h {
+                    for x in 0..<w {
+                        let source = y * w + (flip ? w - 1 - x : x)
+                        let a = Float(rows.flow[base + source]), b = Float(rows.flow[base + plane + source])
+                        if !a.isFinite || !b.isFinite { bad += 1 }
+                        u[y * w + x] = flip ? -a : a
+                        v[y * w + x] = b
+                    }
+                }
+                guard bad == 0 else { throw ClipError.nonFiniteFlow(video: rows.video, field: rows.indices[k], values: bad) }
+                out += FlowColor.image(u: u, v: v, width: w, height: h, normalization: flowColoring)
+            }
+        }
+        return out
+    }
+
+    /// The clip as the model takes it: (T, 3, R, R) float32 on the CPU.
+    public func clip(_ rows: VideoRows, flip: Bool) throws -> Tensor {
+        let pixels = try images(rows, flip: flip)
+        let t = modality.imagesPerIndex * rows.indices.count
+        var x = try Tensor(pixels, shape: [t, rows.height, rows.width, 3]).permuted([0, 3, 1, 2]).to(.float32) / 255
+        if rows.height != resolution || rows.width != resolution {
+            x = try F.interpolate(x, size: (resolution, resolution))
+        }
+        let mean = try Tensor(normalization.mean.map(Float.init), shape: [1, 3, 1, 1])
+        let std = try Tensor(normalization.std.map(Float.init), shape: [1, 3, 1, 1])
+        return try ((x - mean) / std).contiguous()
+    }
+
+    /// B clips (each (T, 3, R, R)) as one batch (B, T, 3, R, R).
+    public static func batch(_ clips: [Tensor]) throws -> Tensor {
+        guard let first = clips.first else { throw TorchError.invalidArgument("ClipBuilder.batch: no clips") }
+        guard clips.allSatisfy({ $0.shape == first.shape }) else {
+            throw TorchError.invalidArgument("ClipBuilder.batch: clips of shapes \(Set(clips.map(\.shape)).map { "\($0)" }.sorted()) cannot stack")
+        }
+        return try Tensor.stack(clips, dim: 0)
+    }
+
+    /// An H × W × C image mirrored left to right.
+    static func mirrored(_ image: ArraySlice<UInt8>, width: Int, height: Int, channels: Int) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: width * height * channels)
+        let base = image.startIndex
+        for y in 0..<height {
+            for x in 0..<width {
+                let from = base + (y * width + (width - 1 - x)) * channels, to = (y * width + x) * channels
+                for c in 0..<channels { out[to + c] = image[from + c] }
+            }
+        }
+        return out
+    }
+}
