@@ -71,10 +71,39 @@ public struct ClipBuilder: Sendable {
 
     /// The clip as the model takes it: (T, 3, R, R) float32 on the CPU.
     public func clip(_ rows: VideoRows, flip: Bool) throws -> Tensor {
-        let pixels = try images(rows, flip: flip)
-        let t = modality.imagesPerIndex * rows.indices.count
-        var x = try Tensor(pixels, shape: [t, rows.height, rows.width, 3]).permuted([0, 3, 1, 2]).to(.float32) / 255
-        if rows.height != resolution || rows.width != resolution {
+        try normalised(images(rows, flip: flip), count: modality.imagesPerIndex * rows.indices.count, height: rows.height, width: rows.width)
+    }
+
+    /// Several clips of one video from one read, each frame and flow image made once: `rows` holds every needed
+    /// index (each once is enough), `selections[m]` lists clip m's indices (all of the same length T/images per
+    /// index). Returns (M, T, 3, R, R), clip m equal to `clip` of rows at `selections[m]`.
+    public func clips(_ rows: VideoRows, selections: [[Int]], flip: Bool) throws -> Tensor {
+        guard let length = selections.first?.count, length > 0, selections.allSatisfy({ $0.count == length }) else {
+            throw ClipError.badRows(video: rows.video, detail: "selections of lengths \(selections.map(\.count)) (equal and positive expected)")
+        }
+        let made = try images(rows, flip: flip)
+        let chunk = modality.imagesPerIndex * rows.height * rows.width * 3
+        var slot: [Int: Int] = [:]
+        for (k, index) in rows.indices.enumerated() where slot[index] == nil { slot[index] = k }
+        var pixels: [UInt8] = []
+        pixels.reserveCapacity(selections.count * length * chunk)
+        for selection in selections {
+            for index in selection {
+                guard let k = slot[index] else {
+                    throw ClipError.badRows(video: rows.video, detail: "index \(index) was not read (rows hold \(rows.indices))")
+                }
+                pixels += made[(k * chunk)..<((k + 1) * chunk)]
+            }
+        }
+        let t = modality.imagesPerIndex * length
+        return try normalised(pixels, count: selections.count * t, height: rows.height, width: rows.width)
+            .reshaped([selections.count, t, 3, resolution, resolution])
+    }
+
+    /// uint8 images (count × H × W × 3) → /255, resized to R × R when needed, (x − mean)/std: (count, 3, R, R).
+    private func normalised(_ pixels: [UInt8], count: Int, height: Int, width: Int) throws -> Tensor {
+        var x = try Tensor(pixels, shape: [count, height, width, 3]).permuted([0, 3, 1, 2]).to(.float32) / 255
+        if height != resolution || width != resolution {
             x = try F.interpolate(x, size: (resolution, resolution))
         }
         let mean = try Tensor(normalization.mean.map(Float.init), shape: [1, 3, 1, 1])

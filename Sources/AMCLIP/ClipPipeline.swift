@@ -34,6 +34,14 @@ public struct ClipPipeline: Sendable {
         return try builder.clip(source.read(video: video, indices: chosen, modality: builder.modality), flip: flip)
     }
 
+    /// The clips of all M classifiers for `video` in `epoch`, (M, T, 3, R, R), from one read of the union of their
+    /// indices (each row read and each flow field coloured once).
+    public func clips(video: String, epoch: Int, training: Bool, flip: Bool = false) throws -> Tensor {
+        let selections = try (0..<sampler.classifiers).map { try indices(video: video, classifier: $0, epoch: epoch, training: training) }
+        let union = Array(Set(selections.joined())).sorted()
+        return try builder.clips(source.read(video: video, indices: union, modality: builder.modality), selections: selections, flip: flip)
+    }
+
     /// Clips of `videos` stacked (B, T, 3, R, R); `flips[b]` mirrors video b (none when nil).
     public func batch(videos: [String], classifier m: Int, epoch: Int, training: Bool, flips: [Bool]? = nil) throws -> Tensor {
         try ClipBuilder.batch(videos.enumerated().map { b, video in

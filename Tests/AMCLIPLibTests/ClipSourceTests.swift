@@ -56,6 +56,15 @@ final class ClipSourceTests: XCTestCase {
                 XCTAssertEqual(try clip.toArray(Float.self), try want.toArray(Float.self), "\(video) m=\(m)")
             }
         }
+        // All M classifiers from one read equal the clips made one by one.
+        for flip in [false, true] {
+            let all = try pipeline.clips(video: "LONG", epoch: 1, training: true, flip: flip)
+            XCTAssertEqual(all.shape, [3, 8, 3, 8, 8])
+            for m in 0..<3 {
+                XCTAssertEqual(try all.at(m).toArray(Float.self),
+                               try pipeline.clip(video: "LONG", classifier: m, epoch: 1, training: true, flip: flip).toArray(Float.self), "m=\(m)")
+            }
+        }
         let batch = try pipeline.batch(videos: ["TWO", "FIVE", "LONG"], classifier: 0, epoch: 0, training: false, flips: [false, true, false])
         XCTAssertEqual(batch.shape, [3, 8, 3, 8, 8])
     }
