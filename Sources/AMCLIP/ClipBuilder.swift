@@ -53,13 +53,20 @@ public struct ClipBuilder: Sendable {
                 let base = k * 2 * plane
                 var u = [Float](repeating: 0, count: plane), v = [Float](repeating: 0, count: plane)
                 var bad = 0
-                for y in 0..<h {
-                    for x in 0..<w {
-                        let source = y * w + (flip ? w - 1 - x : x)
-                        let a = Float(rows.flow[base + source]), b = Float(rows.flow[base + plane + source])
-                        if !a.isFinite || !b.isFinite { bad += 1 }
-                        u[y * w + x] = flip ? -a : a
-                        v[y * w + x] = b
+                rows.flow.withUnsafeBufferPointer { field in
+                    u.withUnsafeMutableBufferPointer { u in
+                        v.withUnsafeMutableBufferPointer { v in
+                            for y in 0..<h {
+                                let row = base + y * w
+                                for x in 0..<w {
+                                    let source = row + (flip ? w - 1 - x : x)
+                                    let a = Float(field[source]), b = Float(field[source + plane])
+                                    if !a.isFinite || !b.isFinite { bad += 1 }
+                                    u[y * w + x] = flip ? -a : a
+                                    v[y * w + x] = b
+                                }
+                            }
+                        }
                     }
                 }
                 guard bad == 0 else { throw ClipError.nonFiniteFlow(video: rows.video, field: rows.indices[k], values: bad) }
@@ -100,15 +107,36 @@ public struct ClipBuilder: Sendable {
             .reshaped([selections.count, t, 3, resolution, resolution])
     }
 
-    /// uint8 images (count × H × W × 3) → /255, resized to R × R when needed, (x − mean)/std: (count, 3, R, R).
+    /// uint8 images (count × H × W × 3) → (byte/255 − mean)/std as (count, 3, H, W), then resized to R × R when
+    /// needed: (count, 3, R, R). One pass through a per-channel table of the 256 values, in torch's float32 order
+    /// of operations (so equal to `(x.float() / 255 - mean) / std` bit for bit); resizing after normalising equals
+    /// resizing first up to float rounding (both are affine per channel).
     private func normalised(_ pixels: [UInt8], count: Int, height: Int, width: Int) throws -> Tensor {
-        var x = try Tensor(pixels, shape: [count, height, width, 3]).permuted([0, 3, 1, 2]).to(.float32) / 255
-        if height != resolution || width != resolution {
-            x = try F.interpolate(x, size: (resolution, resolution))
+        var table = [Float](repeating: 0, count: 3 * 256)
+        for c in 0..<3 {
+            let mean = Float(normalization.mean[c]), std = Float(normalization.std[c])
+            for value in 0..<256 { table[c * 256 + value] = (Float(value) / 255 - mean) / std }
         }
-        let mean = try Tensor(normalization.mean.map(Float.init), shape: [1, 3, 1, 1])
-        let std = try Tensor(normalization.std.map(Float.init), shape: [1, 3, 1, 1])
-        return try ((x - mean) / std).contiguous()
+        let plane = height * width
+        var values = [Float](repeating: 0, count: count * 3 * plane)
+        values.withUnsafeMutableBufferPointer { out in
+            pixels.withUnsafeBufferPointer { source in
+                table.withUnsafeBufferPointer { table in
+                    for n in 0..<count {
+                        let image = n * plane * 3, red = n * 3 * plane
+                        for p in 0..<plane {
+                            let pixel = image + 3 * p
+                            out[red + p] = table[Int(source[pixel])]
+                            out[red + plane + p] = table[256 + Int(source[pixel + 1])]
+                            out[red + 2 * plane + p] = table[512 + Int(source[pixel + 2])]
+                        }
+                    }
+                }
+            }
+        }
+        let x = try Tensor(values, shape: [count, 3, height, width])
+        guard height != resolution || width != resolution else { return x }
+        return try F.interpolate(x, size: (resolution, resolution)).contiguous()
     }
 
     /// B clips (each (T, 3, R, R)) as one batch (B, T, 3, R, R).
@@ -122,14 +150,17 @@ public struct ClipBuilder: Sendable {
 
     /// An H × W × C image mirrored left to right.
     static func mirrored(_ image: ArraySlice<UInt8>, width: Int, height: Int, channels: Int) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: width * height * channels)
-        let base = image.startIndex
-        for y in 0..<height {
-            for x in 0..<width {
-                let from = base + (y * width + (width - 1 - x)) * channels, to = (y * width + x) * channels
-                for c in 0..<channels { out[to + c] = image[from + c] }
+        [UInt8](unsafeUninitializedCapacity: width * height * channels) { out, initialised in
+            image.withUnsafeBufferPointer { source in
+                for y in 0..<height {
+                    let row = y * width * channels
+                    for x in 0..<width {
+                        let from = row + (width - 1 - x) * channels, to = row + x * channels
+                        for c in 0..<channels { out[to + c] = source[from + c] }
+                    }
+                }
             }
+            initialised = width * height * channels
         }
-        return out
     }
 }

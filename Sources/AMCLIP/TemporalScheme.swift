@@ -45,3 +45,21 @@ public enum TemporalScheme: Sendable, Equatable, Hashable, Codable, CustomString
         }
     }
 }
+
+extension TemporalScheme {
+    /// The schemes explained for a command's `--help` (the trainer and predictor show it under their options).
+    public static let help = """
+        Temporal schemes (--scheme; M classifiers share one X-CLIP, each sees P indices). A video of N decoded frames \
+        has L = N − 1 flow fields (field s from frame s to s + 1; rgb+flow pairs it with frame s, and rgb alone samples \
+        the same starting frames). Classifier m of M owns the window W_m = [⌊mL/M⌋, ⌊(m+1)L/M⌋); even(a, b, P) is \
+        k ↦ a + ⌊(k + ½)(b − a)/P⌋. dense:P = even(W_m, P). semi-dense:P1+P2 = even(W_m, P1) plus P2 spread evenly \
+        over the fields outside W_m, sorted (needs M ≥ 2). sparse:P = one index in each of P equal segments of [0, L), \
+        at a position drawn from (seed, video, epoch, m, segment) in training and at frac((m + ½)/M + 0.618…·k) at \
+        test. Everything is deterministic given the seed: the same (seed, video, epoch, classifier) always gives the \
+        same indices. Short videos repeat indices (as X-CLIP's sampler does); a window left empty because L < M takes \
+        its centre. A one-frame video has no flow field: rgb clips repeat its frame, flow and rgb+flow report it as an \
+        item problem naming the video. Input order per clip: [I_s1, F_s1, I_s2, F_s2, …] (rgb+flow, 2P images, so the \
+        model's num_frames is 2P); flow images use the Middlebury colour coding and then the model's mean/std; a \
+        horizontal flip mirrors frames and mirrors flow with u negated.
+        """
+}

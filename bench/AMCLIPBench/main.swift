@@ -14,6 +14,8 @@ import Torch
 //   vimo-bench-amclip plan FRAMES FLOW PLAN.json    every (epoch, video, classifier)'s indices and flips, for the anchor
 //   vimo-bench-amclip run FRAMES FLOW [DUMP]        time EPOCHS epochs; print one JSON line; DUMP gets the first
 //                                                   video's epoch-0 clips as raw float32
+//   vimo-bench-amclip profile FRAMES FLOW           one thread: seconds per video reading rows, making images,
+//                                                   normalising; and FlowColor.image per field
 // Settings (env): SCHEME (sparse:8), CLASSIFIERS (3), EPOCHS (2), SEED (0), BATCH (4), WORKERS (2).
 
 struct BenchFailure: Error, CustomStringConvertible {
@@ -22,7 +24,7 @@ struct BenchFailure: Error, CustomStringConvertible {
 
 let env = ProcessInfo.processInfo.environment
 let arguments = CommandLine.arguments
-guard arguments.count >= 5 || (arguments.count == 4 && arguments[1] == "run") else {
+guard arguments.count >= 5 || (arguments.count == 4 && ["run", "profile"].contains(arguments[1])) else {
     FileHandle.standardError.write(Data("usage: vimo-bench-amclip export-flow|plan|run FRAMES FLOW [OUT]\n".utf8))
     exit(64)
 }
@@ -105,6 +107,28 @@ case "run":
     print("{\"side\": \"vimo\", \"videos\": \(videos.count), \"epochs\": \(epochs), \"batches\": \(batches), \"seconds\": \(seconds), "
           + "\"videos_per_s\": \(Double(videos.count * epochs) / seconds), \"scheme\": \"\(scheme)\", \"classifiers\": \(sampler.classifiers), "
           + "\"workers\": \(workers)}")
+case "profile":
+    // Where one video's time goes, single-threaded: reading rows, making images, normalising.
+    Torch.threads = 1
+    func clock() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+    var read = 0.0, images = 0.0, tensor = 0.0
+    for video in videos {
+        let selections = try (0..<sampler.classifiers).map { try pipeline.indices(video: video, classifier: $0, epoch: 0, training: true) }
+        let union = Array(Set(selections.joined())).sorted()
+        var t = clock()
+        let rows = try source.read(video: video, indices: union, modality: .rgbFlow)
+        read += clock() - t; t = clock()
+        _ = try builder.images(rows, flip: true)
+        images += clock() - t; t = clock()
+        _ = try builder.clips(rows, selections: selections, flip: true)
+        tensor += clock() - t
+    }
+    let w = source.width, plane = w * source.height
+    let u = (0..<plane).map { Float($0 % w) * 0.1 - 5 }, v = (0..<plane).map { Float($0 / w) * 0.05 - 3 }
+    var t = clock()
+    for _ in 0..<24 { _ = FlowColor.image(u: u, v: v, width: w, height: source.height) }
+    print("FlowColor.image \(w)×\(source.height): \((clock() - t) / 24) s per field")
+    print("per video: read \(read / Double(videos.count)) s, images \(images / Double(videos.count)) s, images+tensor \(tensor / Double(videos.count)) s")
 default:
     throw BenchFailure(description: "mode \(mode): export-flow, plan or run")
 }
