@@ -41,6 +41,7 @@ let package = Package(
         .library(name: "Models", targets: ["Models"]),
         .library(name: "Metrics", targets: ["Metrics"]),
         .library(name: "Text", targets: ["Text"]),
+        .library(name: "AMCLIP", targets: ["AMCLIP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -107,9 +108,12 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // AnimalMotionCLIP's inputs: temporal sampling schemes and clips of cached frames + colour-coded flow.
+        .target(name: "AMCLIP", dependencies: ["Store", "Media", "Torch", "Models", "Core", "Datasets"]),
+
         // X-CLIP classifiers on cached frames (zero-shot today; AnimalMotionCLIP's training next).
         .executableTarget(name: "vimo-amclip", dependencies: [
-            "Models", "Torch", "Text", "Datasets", "Store", "StageCLI", "Core",
+            "AMCLIP", "Models", "Torch", "Text", "Datasets", "Store", "StageCLI", "Core",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -126,6 +130,7 @@ let package = Package(
         .executableTarget(name: "vimo-bench-stage", dependencies: ["Core", "Store", "StageCLI"], path: "bench/RunnerBench"),
         .executableTarget(name: "vimo-bench-xclip", dependencies: ["Torch", "Models"], path: "bench/XCLIPBench"),
         .executableTarget(name: "vimo-bench-flow", dependencies: ["Torch", "Models", "Vision"], path: "bench/FlowBench"),
+        .executableTarget(name: "vimo-bench-amclip", dependencies: ["AMCLIP", "Torch", "Models", "Media", "Store"], path: "bench/AMCLIPBench"),
 
         // Helpers shared by the test targets (fixtures, running programs); never shipped.
         .target(name: "TestSupport", dependencies: ["Media", "Torch", "Core"]),
@@ -142,6 +147,7 @@ let package = Package(
         .testTarget(name: "TFAMTests", dependencies: ["Datasets", "Store", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"], exclude: ["make_sklearn_reference.py"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Core", "TestSupport"]),
+        .testTarget(name: "AMCLIPLibTests", dependencies: ["AMCLIP", "Store", "Media", "Models", "Torch", "TestSupport"]),
         .testTarget(name: "AMCLIPTests", dependencies: ["Datasets", "Store", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TextTests", dependencies: ["Text", "Core", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FlowTests", dependencies: ["Models", "Torch", "Store", "Datasets", "Media", "TestSupport"]),

@@ -1,3 +1,4 @@
+import AMCLIP
 import ArgumentParser
 import Core
 import Datasets

@@ -1,0 +1,51 @@
+import Torch
+
+/// Sampler + cache + builder: the clip classifier m of M sees of a video in an epoch.
+public struct ClipPipeline: Sendable {
+    /// Where rows come from.
+    public let source: ClipSource
+    /// Which indices each classifier sees.
+    public let sampler: Sampler
+    /// How rows become model input.
+    public let builder: ClipBuilder
+
+    public init(source: ClipSource, sampler: Sampler, builder: ClipBuilder) throws {
+        if builder.modality.needsFlow, source.flow == nil {
+            throw ClipError.unusableFolder("\(builder.modality) clips need a flow folder; the source has only \(source.frames.directory.path)")
+        }
+        self.source = source
+        self.sampler = sampler
+        self.builder = builder
+    }
+
+    /// X-CLIP's `num_frames` for these clips (P, or 2P for rgb+flow).
+    public var modelFrames: Int { builder.modality.modelFrames(indices: sampler.frames) }
+
+    /// The P indices classifier `m` sees of `video`; throws `ClipError` for a video that cannot give this modality
+    /// a clip (missing, no frames, one frame with flow).
+    public func indices(video: String, classifier m: Int, epoch: Int, training: Bool) throws -> [Int] {
+        let fields = try builder.modality.indexCount(frames: source.frameCount(of: video), video: video)
+        return sampler.indices(video: video, fields: fields, classifier: m, epoch: epoch, training: training)
+    }
+
+    /// The clip (T, 3, R, R) classifier `m` sees of `video` in `epoch`, mirrored when `flip`.
+    public func clip(video: String, classifier m: Int, epoch: Int, training: Bool, flip: Bool = false) throws -> Tensor {
+        let chosen = try indices(video: video, classifier: m, epoch: epoch, training: training)
+        return try builder.clip(source.read(video: video, indices: chosen, modality: builder.modality), flip: flip)
+    }
+
+    /// The clips of all M classifiers for `video` in `epoch`, (M, T, 3, R, R), from one read of the union of their
+    /// indices (each row read and each flow field coloured once).
+    public func clips(video: String, epoch: Int, training: Bool, flip: Bool = false) throws -> Tensor {
+        let selections = try (0..<sampler.classifiers).map { try indices(video: video, classifier: $0, epoch: epoch, training: training) }
+        let union = Array(Set(selections.joined())).sorted()
+        return try builder.clips(source.read(video: video, indices: union, modality: builder.modality), selections: selections, flip: flip)
+    }
+
+    /// Clips of `videos` stacked (B, T, 3, R, R); `flips[b]` mirrors video b (none when nil).
+    public func batch(videos: [String], classifier m: Int, epoch: Int, training: Bool, flips: [Bool]? = nil) throws -> Tensor {
+        try ClipBuilder.batch(videos.enumerated().map { b, video in
+            try clip(video: video, classifier: m, epoch: epoch, training: training, flip: flips?[b] ?? false)
+        })
+    }
+}
