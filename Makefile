@@ -33,6 +33,7 @@ bench: release
 	bench/runner.sh
 	bench/integrity.sh
 	bench/xclip.sh
+	bench/amclip.sh
 
 clean:
 	rm -rf .build data/demo data/cache data/bench
