@@ -17,7 +17,8 @@ for DTYPE in ${DTYPES:-f32 bf16}; do
 import json, sys
 p, s = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 assert p["parameters"] == s["parameters"], f"different models: {p['parameters']} vs {s['parameters']} parameters"
-for key, what in (("forward_s", "forward"), ("forward_cached_text_s", "forward, text embeddings reused"), ("train_step_s", "training step")):
+for key, what in (("forward_s", "forward"), ("forward_cached_text_s", "forward, text embeddings reused"),
+                  ("video_side_s", "of which the video side (vision, MIT, patch features)"), ("train_step_s", "training step")):
     print(f"{p['config']} {p['dtype']} {what}: transformers {p[key]:.3f} s, vimo {s[key]:.3f} s, ratio {p[key] / s[key]:.2f} (goal >= 1.2)")
 PY
 done

@@ -59,6 +59,15 @@ def cached_text_forward(model, pixels, text):
     return torch.einsum("bd,bkd->bk", video, model.logit_scale.exp() * text)
 
 
+def video_side(model, pixels):
+    """The vision tower, MIT and the prompt generator's patch features: what every video costs."""
+    b, t, c, h, w = pixels.shape
+    vision = model.vision_model(pixel_values=pixels.reshape(-1, c, h, w))
+    video = model.mit(model.visual_projection(vision[1]).view(b, t, -1))[1]
+    img = model.prompts_visual_layernorm(vision[0][:, 1:, :]) @ model.prompts_visual_projection
+    return video, img.view(b, t, -1, video.shape[-1]).mean(dim=1)
+
+
 def timed(fn, repeats):
     fn()
     times = []
@@ -87,6 +96,7 @@ def main():
         forward = timed(lambda: model(input_ids=ids, pixel_values=pixels).logits_per_video, repeats)
         text = model.get_text_features(input_ids=ids)
         cached = timed(lambda: cached_text_forward(model, pixels, text), repeats)
+        video = timed(lambda: video_side(model, pixels), repeats)
 
     model.train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-6, betas=(0.9, 0.98), eps=1e-8, weight_decay=0.001)
@@ -102,7 +112,7 @@ def main():
     parameters = sum(p.numel() for p in model.parameters())
     print(json.dumps({"side": "transformers", "config": name, "dtype": dtype, "videos": videos, "frames": frames,
                       "prompts": count, "parameters": parameters, "forward_s": forward,
-                      "forward_cached_text_s": cached, "train_step_s": train, "torch": torch.__version__}))
+                      "forward_cached_text_s": cached, "video_side_s": video, "train_step_s": train, "torch": torch.__version__}))
 
 
 if __name__ == "__main__":

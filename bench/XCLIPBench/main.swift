@@ -43,11 +43,12 @@ func median(_ body: () throws -> Void) throws -> Double {
 }
 
 model.eval()
-let (forward, cached) = try Torch.withoutGrad { () -> (Double, Double) in
+let (forward, cached, video) = try Torch.withoutGrad { () -> (Double, Double, Double) in
     let full = try median { _ = try model(pixels, ids: tokens).to(.float32).bytes() }
     let text = try model.encodeText(tokens)
     let reuse = try median { _ = try model.logits(video: pixels, textEmbeddings: text).to(.float32).bytes() }
-    return (full, reuse)
+    let towers = try median { _ = try model.encodeVideo(pixels).patches.to(.float32).bytes() }
+    return (full, reuse, towers)
 }
 model.train()
 let optimizer = try Optimizer.adamW(model.parameters(), lr: 1e-6, betas: (0.9, 0.98), eps: 1e-8, weightDecay: 0.001)
@@ -59,4 +60,4 @@ let train = try median {
 let parameters = try model.parameters().reduce(0) { $0 + $1.shape.reduce(1, *) }
 print("{\"side\": \"vimo\", \"config\": \"\(name)\", \"dtype\": \"\(dtype == .bfloat16 ? "bf16" : "f32")\", \"videos\": \(videos), "
       + "\"frames\": \(frames), \"prompts\": \(count), \"parameters\": \(parameters), \"forward_s\": \(forward), "
-      + "\"forward_cached_text_s\": \(cached), \"train_step_s\": \(train)}")
+      + "\"forward_cached_text_s\": \(cached), \"video_side_s\": \(video), \"train_step_s\": \(train)}")
