@@ -79,6 +79,11 @@ let package = Package(
             "Store", "Core", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // What every trainer shares: the epoch loop, model selection, checkpoints, resume, the common options.
+        .target(name: "Training", dependencies: [
+            "Torch", "Core", "StageCLI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
         .executableTarget(name: "vimo-decode", dependencies: [
             "Media", "Store", "Datasets", "Core", "StageCLI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -92,11 +97,11 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "vimo-moclip", dependencies: [
-            "Store", "Core", "StageCLI", "Torch", "Models", "Media", "Datasets",
+            "Store", "Core", "StageCLI", "Torch", "Models", "Media", "Datasets", "Training",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "vimo-tfam", dependencies: [
-            "Datasets", "Store", "Core", "StageCLI", "Torch", "Models", "Metrics", "Media",
+            "Datasets", "Store", "Core", "StageCLI", "Torch", "Models", "Metrics", "Media", "Training",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "vimo-eval", dependencies: [
@@ -144,6 +149,7 @@ let package = Package(
         .testTarget(name: "TorchTests", dependencies: ["Torch", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "CheckpointTests", dependencies: ["Torch", "Core"], exclude: ["Fixtures"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Torch", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Torch", "Core", "StageCLI", "TestSupport"]),
         .testTarget(name: "TFAMTests", dependencies: ["Datasets", "Store", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"], exclude: ["make_sklearn_reference.py"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Core", "TestSupport"]),

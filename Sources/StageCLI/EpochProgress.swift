@@ -4,8 +4,8 @@ import Foundation
 /// Progress within a training epoch, in the field's conventions: step/total, running loss,
 /// samples/s and the epoch's ETA (`step 37/120 of epoch 2/10  loss 0.4321  85.3 samples/s  ETA 1m05s`;
 /// the line that closes an epoch starts with `epoch`, these never do).
-/// The trainer hands each line to `Terminal.progress`, which rewrites it in place on a terminal and
-/// writes plain periodic lines to a log.
+/// The training loop (`EpochLoop` in Training) builds the line of every step; the trainer hands it to
+/// `Terminal.progress`, which rewrites it in place on a terminal and writes plain periodic lines to a log.
 public struct EpochProgress {
     public let epoch: Int
     public let epochs: Int

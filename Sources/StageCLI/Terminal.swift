@@ -61,3 +61,24 @@ public final class Terminal: @unchecked Sendable {
         try? FileHandle.standardError.write(contentsOf: Data(text.utf8))
     }
 }
+
+/// A line for the terminal from a library that never prints (the training loop hands these back).
+public enum TerminalMessage: Sendable, Equatable {
+    /// A line that must be seen (`Terminal.line`).
+    case line(String)
+    /// `<program>: warning: …` (`Terminal.warning`).
+    case warning(String)
+    /// A throttled progress line (`Terminal.progress`).
+    case progress(String)
+}
+
+extension Terminal {
+    /// Shows `message` the way its kind asks.
+    public func show(_ message: TerminalMessage) {
+        switch message {
+        case .line(let text): line(text)
+        case .warning(let text): warning(text)
+        case .progress(let text): progress(text)
+        }
+    }
+}

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import Media
 
@@ -166,20 +167,14 @@ public struct NamedArrays {
     }
 }
 
-/// A tiny seeded generator (SplitMix64), so every run draws the same test inputs.
+/// A tiny seeded generator (Core's SplitMix64), so every run draws the same test inputs.
 public struct SeededGenerator {
-    private var state: UInt64
+    private var generator: SplitMix64
 
-    public init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { generator = SplitMix64(seed: seed) }
 
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    public mutating func next() -> UInt64 { generator.next() }
 
     /// A uniform Double in [0, 1).
-    public mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+    public mutating func unit() -> Double { generator.uniform(0, 1) }
 }

@@ -5,6 +5,7 @@ import Models
 import StageCLI
 import Store
 import Torch
+import Training
 
 /// `vimo-moclip`: train the motion student and embed flow with it.
 @main
@@ -54,12 +55,8 @@ struct Train: ParsableCommand {
     @Option(name: .long, help: "BCE positive weight (ViMoCLIP's 9·y+1 weighting is 10; 1 turns it off).") var posWeight: Double = 10
     @Option(name: .long, help: ArgumentHelp("Colour coding of the flow: max (each field by its own largest motion, as ViMoCLIP) or PIXELS (that much motion saturates, in every field; speed stays visible). Kept with the student, so embed codes the same way.", valueName: "max|pixels"))
     var flowScale: String = "max"
-    @Option(name: .long, help: "Random seed (shuffling, dropout, validation split).") var seed: UInt64 = 49
-    @Option(name: .long, help: "Fraction of the training videos held out for validation.") var validationFraction: Double = 0.1
-    @Option(name: .long, help: "Validation videos held out at the least, whatever the fraction (fewer training videos than twice this is an error).")
-    var minValidation: Int = ValidationSplit.defaultMinimum
+    @OptionGroup var training: TrainingOptions
     @Option(name: .long, help: "cpu, cuda or cuda:N.") var device: String = "cpu"
-    @Option(name: .long, help: "Stop after this epoch (a time-limited job); running again continues.") var stopAfter: Int?
     @Flag(name: .long, help: "Hold the teacher's embeddings as float16 in memory (half the memory; the loss is computed in float32).")
     var half = false
 
@@ -67,8 +64,6 @@ struct Train: ParsableCommand {
         guard CLIPVision.Config.named(model) != nil else { throw ValidationError("--model must be vit-b32, vit-b16, vit-l14 or tiny") }
         guard segment >= 1, batch >= 1, epochs >= 1 else { throw ValidationError("--segment, --batch and --epochs must be positive") }
         guard Device(device) != nil else { throw ValidationError("--device must be cpu, cuda or cuda:N") }
-        guard validationFraction > 0, validationFraction < 1 else { throw ValidationError("--validation-fraction must lie in (0, 1)") }
-        guard minValidation >= 1 else { throw ValidationError("--min-validation must be at least 1") }
         guard flowScale == "max" || (Double(flowScale).map { $0 > 0 && $0.isFinite } ?? false) else {
             throw ValidationError("--flow-scale must be max or a positive number of pixels, not '\(flowScale)'")
         }
@@ -80,12 +75,9 @@ struct Train: ParsableCommand {
             let info = try StudentTrainer(options: self, terminal: terminal).run()
             terminal.line("best epoch \(info.bestEpoch ?? 0) (validation loss \(String(format: "%.4f", info.bestValidationLoss ?? .nan))): "
                           + URL(fileURLWithPath: out).appendingPathComponent("student.safetensors").path)
-        } catch let error as LossDiverged {
-            terminal.error(error.localizedDescription)
-            throw ExitCode(LossDiverged.exitStatus)
         } catch {
             terminal.error(error.localizedDescription)
-            throw ExitCode(2)
+            throw ExitCode(TrainingFailure.exitStatus(for: error))
         }
     }
 }

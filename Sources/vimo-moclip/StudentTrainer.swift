@@ -5,6 +5,7 @@ import Models
 import StageCLI
 import Store
 import Torch
+import Training
 
 /// The JSON sidecar of a student checkpoint.
 struct StudentInfo: Codable {
@@ -23,9 +24,30 @@ struct StudentInfo: Codable {
     var settings: [String: String]
 }
 
+/// One validation pass of the student: its loss and the mean distillation cosine.
+struct StudentValidation: ValidationOutcome {
+    var loss: Double
+    var cosine: Double
+    var score: Double? { nil }
+}
+
+extension StudentInfo: TrainingRecord {
+    /// The student is selected by loss alone.
+    var bestValidationScore: Double? {
+        get { nil }
+        set {}
+    }
+
+    mutating func record(_ validation: StudentValidation) {
+        validationLoss = validation.loss
+        validationCosine = validation.cosine
+    }
+}
+
 /// Trains MoCLIPStudent on non-overlapping segments of flow rows paired with the teacher's
-/// embedding of the first frame of each pair ("flow frame t pairs with RGB frame t").
-final class StudentTrainer {
+/// embedding of the first frame of each pair ("flow frame t pairs with RGB frame t"), on the shared
+/// `EpochLoop` (Adam at a constant rate; the checkpoint of lowest validation loss is `student.*`).
+struct StudentTrainer {
     struct Segment {
         var item: String
         var shard: URL
@@ -37,11 +59,6 @@ final class StudentTrainer {
     let options: Train
     let terminal: Terminal
 
-    init(options: Train, terminal: Terminal) {
-        self.options = options
-        self.terminal = terminal
-    }
-
     func run() throws -> StudentInfo {
         let device = Device(options.device)!
         let out = URL(fileURLWithPath: options.out)
@@ -51,8 +68,8 @@ final class StudentTrainer {
         guard let classes = segments.first?.labels.count, classes > 0 else {
             throw MoCLIPFailure("no flow rows with labels and teacher embeddings: check --flow and --clip")
         }
-        let split = try ValidationSplit(items: segments.map(\.item), fraction: options.validationFraction,
-                                        minimum: options.minValidation, seed: options.seed, source: options.labels ?? options.flow)
+        let training = options.training
+        let split = try training.split(segments.map(\.item), source: options.labels ?? options.flow)
         let held = Set(split.validation)
         let validation = segments.filter { held.contains($0.item) }, train = segments.filter { !held.contains($0.item) }
         terminal.line(split.summary + " (\(train.count) and \(validation.count) segments)")
@@ -62,38 +79,21 @@ final class StudentTrainer {
         let source = try WeightsSource(parsing: options.teacher)
         let teacher = try source.build({ try CLIPVision(config) }, load: CLIPWeights.load)
         let teacherDigest = try source.identity()
-        Torch.seed(options.seed)
+        Torch.seed(training.seed)
         let student = try MoCLIPStudent(config: config, classes: classes, alpha: options.alpha)
         try student.initialise(fromTeacher: teacher)
         try student.to(device: device)
         let optimizer = try Optimizer.adam(student.parameters(), lr: options.lr)
         let posWeight = try Tensor.full([classes], options.posWeight).to(device)
 
-        var info = StudentInfo(config: config, classes: classes, alpha: options.alpha, epoch: 0, validationLoss: nil,
-                               validationCosine: nil, bestEpoch: nil, bestValidationLoss: nil, trainSegments: train.count,
-                               validationSegments: validation.count, flowScale: FlowImages.scale(options.flowScale),
-                               settings: ["flow": options.flow, "clip": options.clip, "teacher": teacherDigest, "flow_scale": options.flowScale,
-                                          "validation": "\(options.validationFraction), at least \(options.minValidation)",
-                                          "segment": "\(options.segment)", "batch": "\(options.batch)", "lr": "\(options.lr)",
-                                          "epochs": "\(options.epochs)", "seed": "\(options.seed)", "pos_weight": "\(options.posWeight)", "labels": options.labels ?? "shards"]
-                                   .merging(options.half ? ["half": "true"] : [:]) { a, _ in a })
-        let last = CheckpointPair(folder: out, name: "last"), best = CheckpointPair(folder: out, name: "student")
-        // What a divergence leaves on disk: the checkpoints written before it (by this run or an earlier one).
-        var kept: String? = nil
-        switch last.resumePoint(StudentInfo.self) {
-        case .found(let previous):
-            kept = "the checkpoints in \(out.path) (last.* of epoch \(previous.epoch))"
-            if previous.settings == info.settings {
-                try student.load(contentsOf: last.weightsURL)
-                try optimizer.load(from: last.optimizerURL)
-                info = previous
-                terminal.line("vimo-moclip: resuming after epoch \(info.epoch) of \(options.epochs)")
-            }
-        case .unusable(let reason):
-            terminal.warning("not resuming: \(reason); training starts over")
-        case .none:
-            break
-        }
+        let fresh = StudentInfo(config: config, classes: classes, alpha: options.alpha, epoch: 0, validationLoss: nil,
+                                validationCosine: nil, bestEpoch: nil, bestValidationLoss: nil, trainSegments: train.count,
+                                validationSegments: validation.count, flowScale: FlowImages.scale(options.flowScale),
+                                settings: ["flow": options.flow, "clip": options.clip, "teacher": teacherDigest, "flow_scale": options.flowScale,
+                                           "validation": training.validationSetting,
+                                           "segment": "\(options.segment)", "batch": "\(options.batch)", "lr": "\(options.lr)",
+                                           "epochs": "\(options.epochs)", "seed": "\(training.seed)", "pos_weight": "\(options.posWeight)", "labels": options.labels ?? "shards"]
+                                    .merging(options.half ? ["half": "true"] : [:]) { a, _ in a })
 
         var readers: [URL: ShardReader] = [:]
         func loss(_ batch: [Segment]) throws -> (Tensor, Double) {
@@ -115,48 +115,24 @@ final class StudentTrainer {
             return (try total! / Double(batch.count), cosine / Double(batch.count))
         }
 
-        while info.epoch < min(options.epochs, options.stopAfter ?? .max) {
-            let epoch = info.epoch
-            Torch.seed(options.seed &+ UInt64(epoch) &* 7919)
-            var rng = SplitMix64(seed: options.seed &+ UInt64(epoch))
-            student.train()
-            var trainLoss = 0.0
-            let order = train.shuffled(using: &rng)
-            let steps = (order.count + options.batch - 1) / options.batch
-            var meter = EpochProgress(epoch: epoch + 1, epochs: options.epochs, steps: steps)
-            for (step, start) in stride(from: 0, to: order.count, by: options.batch).enumerated() {
-                let batch = Array(order[start..<min(start + options.batch, order.count)])
-                try optimizer.zeroGrad()
-                let (l, _) = try loss(batch)
-                let value = try l.item()
-                try LossDiverged.check(value, epoch: epoch + 1, step: step + 1, steps: steps, kept: kept)
-                try l.backward()
-                try optimizer.step()
-                trainLoss += value * Double(batch.count)
-                terminal.progress(meter.advance(step: step + 1, loss: value, samples: batch.count))
-            }
-            student.eval()
-            let (validationLoss, validationCosine) = try Torch.withoutGrad { () -> (Double, Double) in
+        let loop = EpochLoop<Segment, StudentInfo>(plan: training.plan(epochs: options.epochs, batch: options.batch),
+                                                   checkpoints: TrainingCheckpoints(folder: out, best: "student", metadata: ["format": "vimo-moclip"]),
+                                                   selection: .lowestLoss)
+        return try loop.run(
+            model: student, optimizer: optimizer, examples: train, fresh: fresh,
+            resumes: { $0.settings == fresh.settings },
+            step: { try loss($0).0 },
+            validate: {
                 let (l, c) = try loss(validation)
-                return (try l.item(), c)
-            }
-            try LossDiverged.check(validationLoss, epoch: epoch + 1, step: nil, steps: steps, kept: kept)
-            info.epoch = epoch + 1
-            info.validationLoss = validationLoss
-            info.validationCosine = validationCosine
-            var improved = false
-            if validationLoss < (info.bestValidationLoss ?? .infinity) {
-                info.bestValidationLoss = validationLoss
-                info.bestEpoch = epoch + 1
-                improved = true
-                try best.write(weights: student.stateDict(), metadata: ["format": "vimo-moclip"], info: info)
-            }
-            try last.write(weights: student.stateDict(), metadata: ["format": "vimo-moclip"], info: info, optimizer: optimizer)
-            kept = "the checkpoints in \(out.path) (last.* of epoch \(info.epoch))"
-            terminal.line(String(format: "epoch %d/%d  train loss %.4f  val loss %.4f  val cosine %.4f%@", epoch + 1, options.epochs,
-                                 trainLoss / Double(train.count), validationLoss, validationCosine, improved ? "  (best)" : ""))
-        }
-        return info
+                return StudentValidation(loss: try l.item(), cosine: c)
+            },
+            report: { terminal.show($0.message(program: "vimo-moclip", epochLine: Self.epochLine)) })
+    }
+
+    /// `epoch 2/4  train loss 1.2345  val loss 1.1111  val cosine 0.8123  (best)`
+    static func epochLine(_ report: EpochReport<StudentInfo>) -> String {
+        String(format: "epoch %d/%d  train loss %.4f  val loss %.4f  val cosine %.4f%@", report.epoch, report.epochs,
+               report.trainLoss, report.validation.loss, report.validation.cosine, report.improved ? "  (best)" : "")
     }
 
     /// Segments of at most `segment` consecutive flow rows whose first frames have a teacher embedding.

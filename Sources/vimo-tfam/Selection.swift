@@ -1,22 +1,18 @@
 import Foundation
+import Training
 
-/// Which validation score picks the checkpoint kept as `best.*`.
+/// Which validation score picks the checkpoint kept as `best.*` (`--select`).
 enum Selection: String, CaseIterable {
     /// The lowest validation loss (BCE): smooth even on a few dozen videos, where mAP moves in steps.
     case loss
     /// The highest validation mAP; a tie goes to the lower loss, so a plateau does not pin the first epoch.
     case map
 
-    /// Whether an epoch with these validation scores is better than the best so far in `info`.
-    func improves(map: Double?, loss: Double, over info: CheckpointInfo) -> Bool {
-        guard loss.isFinite else { return false }
+    /// The training loop's rule for it.
+    var rule: SelectionRule {
         switch self {
-        case .loss:
-            return loss < (info.bestValidationLoss ?? .infinity)
-        case .map:
-            guard let map else { return false }
-            let best = info.bestValidationMAP ?? -1
-            return map > best || (map == best && loss < (info.bestValidationLoss ?? .infinity))
+        case .loss: return .lowestLoss
+        case .map: return .highestScore
         }
     }
 }

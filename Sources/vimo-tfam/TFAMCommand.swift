@@ -6,6 +6,7 @@ import Models
 import StageCLI
 import Store
 import Torch
+import Training
 
 /// `vimo-tfam`: train and apply the appearance–motion fusion transformer.
 @main
@@ -67,17 +68,13 @@ struct Train: ParsableCommand {
     @Option(name: .long, help: "Videos per batch.") var batch: Int = 8
     @Option(name: .long, help: "AdamW learning rate (cosine schedule down to 1e-6).") var lr: Double = 1e-4
     @Option(name: .long, help: "AdamW weight decay.") var weightDecay: Double = 0.1
-    @Option(name: .long, help: "Random seed (weights, dropout, shuffling, validation split).") var seed: UInt64 = 49
+    @OptionGroup var training: TrainingOptions
     @Option(name: .long, help: "Transformer layers.") var layers: Int = 4
     @Option(name: .long, help: "Attention heads.") var heads: Int = 8
     @Option(name: .long, help: "Feed-forward width.") var feedForward: Int = 2048
     @Option(name: .long, help: "Dropout.") var dropout: Double = 0.1
     @Option(name: .long, help: "Positional encoding: none, sinusoidal or learned.") var positional: String = "none"
     @Flag(name: .long, help: "Average padding positions too (ViMoCLIP's exact pooling).") var poolPadding = false
-    @Option(name: .long, help: "Fraction of the training videos held out for validation.") var validationFraction: Double = 0.1
-    @Option(name: .long, help: "Stop after this epoch (a time-limited job); running again continues from there.") var stopAfter: Int?
-    @Option(name: .long, help: "Validation videos held out at the least, whatever the fraction (fewer training videos than twice this is an error).")
-    var minValidation: Int = ValidationSplit.defaultMinimum
     @Option(name: .long, help: "Checkpoint kept as best.*: the epoch of lowest validation loss, or of highest validation mAP (ties: lower loss).")
     var select: String = Selection.loss.rawValue
     @Flag(name: .long, help: "Standardise every dimension of the motion embeddings with the training videos' mean and deviation (kept with the weights) before fusion; CLIP's embeddings enter as they are.")
@@ -93,8 +90,6 @@ struct Train: ParsableCommand {
         guard ["none", "sinusoidal", "learned"].contains(positional) else {
             throw ValidationError("--positional must be none, sinusoidal or learned")
         }
-        guard validationFraction > 0, validationFraction < 1 else { throw ValidationError("--validation-fraction must lie in (0, 1)") }
-        guard minValidation >= 1 else { throw ValidationError("--min-validation must be at least 1") }
         guard Selection(rawValue: select) != nil else { throw ValidationError("--select must be loss or map") }
     }
 
@@ -106,22 +101,17 @@ struct Train: ParsableCommand {
         var settings = TrainSettings(
             clip: URL(fileURLWithPath: embeddings.clip), motion: URL(fileURLWithPath: embeddings.motion),
             annotations: embeddings.annotations.map { URL(fileURLWithPath: $0) }, out: URL(fileURLWithPath: out),
-            config: config, epochs: epochs, batch: batch, lr: lr, weightDecay: weightDecay, seed: seed,
-            maxFrames: embeddings.maxFrames, half: embeddings.half, device: Device(embeddings.device)!,
-            validationFraction: validationFraction, stopAfter: stopAfter)
-        settings.minimumValidation = minValidation
+            config: config, epochs: epochs, batch: batch, lr: lr, weightDecay: weightDecay,
+            maxFrames: embeddings.maxFrames, half: embeddings.half, device: Device(embeddings.device)!, training: training)
         settings.selection = Selection(rawValue: select)!
         do {
             let info = try Trainer(settings: settings, terminal: terminal).run()
             terminal.line("best epoch \(info.bestEpoch.map(String.init) ?? "-") (validation mAP "
                           + (info.bestValidationMAP.map { String(format: "%.4f", $0) } ?? "n/a")
                           + "): \(settings.out.appendingPathComponent("best.safetensors").path)")
-        } catch let error as LossDiverged {
-            terminal.error(error.localizedDescription)
-            throw ExitCode(LossDiverged.exitStatus)
         } catch {
             terminal.error(error.localizedDescription)
-            throw ExitCode(2)
+            throw ExitCode(TrainingFailure.exitStatus(for: error))
         }
     }
 }

@@ -5,6 +5,7 @@ import Metrics
 import Models
 import StageCLI
 import Torch
+import Training
 
 /// What a training run is asked to do.
 struct TrainSettings {
@@ -17,13 +18,11 @@ struct TrainSettings {
     var batch: Int
     var lr: Double
     var weightDecay: Double
-    var seed: UInt64
     var maxFrames: Int?
     var half: Bool
     var device: Device
-    var validationFraction: Double
-    var stopAfter: Int?
-    var minimumValidation = ValidationSplit.defaultMinimum
+    /// Seed, validation split, --stop-after.
+    var training: TrainingOptions
     var selection = Selection.loss
 }
 
@@ -61,15 +60,10 @@ func loadLabels(clip: SequenceSet, annotations: URL?, split: SplitSelection) thr
 
 /// Trains TFAM: AdamW, cosine schedule to 1e-6, BCE-with-logits, validation on a seeded split
 /// of the training items (`ValidationSplit`), best checkpoint by validation loss or mAP
-/// (`Selection`), resumable from `last.*`.
-final class Trainer {
+/// (`Selection`), resumable from `last.*` — on the shared `EpochLoop`.
+struct Trainer {
     let settings: TrainSettings
     let terminal: Terminal
-
-    init(settings: TrainSettings, terminal: Terminal) {
-        self.settings = settings
-        self.terminal = terminal
-    }
 
     func run() throws -> CheckpointInfo {
         try OutputFolder.create(settings.out)
@@ -80,15 +74,14 @@ final class Trainer {
         let usable = candidates.filter { clip.sequences[$0] != nil && motion.sequences[$0] != nil && labels[$0] != nil }
         guard !usable.isEmpty else { throw TFAMError.noItems("train on") }
         // Seeded, order-independent validation split carved from the training items.
-        let split = try ValidationSplit(items: usable, fraction: settings.validationFraction, minimum: settings.minimumValidation,
-                                        seed: settings.seed, source: (settings.annotations ?? settings.clip).path)
+        let split = try settings.training.split(usable, source: (settings.annotations ?? settings.clip).path)
         let (validation, train) = (split.validation, split.train)
         terminal.line(split.summary + "; checkpoint chosen by validation \(settings.selection.rawValue)")
 
         var config = settings.config
         config.dim = clip.dim
         config.classes = classes.count
-        Torch.seed(settings.seed)
+        Torch.seed(settings.training.seed)
         let model = try TFAM(config)
         if config.standardizeMotion == true {
             let (mean, std) = try motion.statistics(of: train)
@@ -96,82 +89,63 @@ final class Trainer {
         }
         try model.to(device: settings.device)
         let optimizer = try Optimizer.adamW(model.parameters(), lr: settings.lr, weightDecay: settings.weightDecay)
-        let stepsPerEpoch = (train.count + settings.batch - 1) / settings.batch
-        let schedule = LearningRateSchedule(base: settings.lr, totalSteps: settings.epochs * stepsPerEpoch, cosineFloor: 1e-6)
         let batcher = Batcher(clip: clip, motion: motion, labels: labels, maxFrames: settings.maxFrames,
                               aligned: config.fusion == Fusion.concatEmbedding.rawValue, device: settings.device)
 
-        let last = CheckpointPair(folder: settings.out, name: "last"), best = CheckpointPair(folder: settings.out, name: "best")
-        var info = CheckpointInfo(config: config, epoch: 0, validationMAP: nil, validationLoss: nil, bestEpoch: nil,
-                                  bestValidationMAP: nil, classes: classes, trainItems: train.count,
-                                  validationItems: validation.count, settings: describe())
-        // What a divergence leaves on disk: the checkpoints written before it (by this run or an earlier one).
-        var kept: String? = nil
-        switch last.resumePoint(CheckpointInfo.self) {
-        case .found(let previous):
-            kept = "the checkpoints in \(settings.out.path) (last.* of epoch \(previous.epoch))"
-            if previous.config == config, previous.settings == info.settings {
-                try model.load(contentsOf: last.weightsURL)
-                try optimizer.load(from: last.optimizerURL)
-                info = previous
-                terminal.line("vimo-tfam: resuming after epoch \(info.epoch) of \(settings.epochs)")
-            }
-        case .unusable(let reason):
-            terminal.warning("not resuming: \(reason); training starts over")
-        case .none:
-            break
-        }
-
-        while info.epoch < min(settings.epochs, settings.stopAfter ?? .max) {
-            let epoch = info.epoch
-            Torch.seed(settings.seed &+ UInt64(epoch) &* 7919)   // dropout: same per epoch, resumed or not
-            var rng = SplitMix64(seed: settings.seed &+ UInt64(epoch))
-            let order = train.shuffled(using: &rng)
-            model.train()
-            var total = 0.0
-            var meter = EpochProgress(epoch: epoch + 1, epochs: settings.epochs, steps: stepsPerEpoch)
-            for (i, start) in stride(from: 0, to: order.count, by: settings.batch).enumerated() {
-                let ids = Array(order[start..<min(start + settings.batch, order.count)])
+        let fresh = CheckpointInfo(config: config, epoch: 0, validationMAP: nil, validationLoss: nil, bestEpoch: nil,
+                                   bestValidationMAP: nil, classes: classes, trainItems: train.count,
+                                   validationItems: validation.count, settings: describe())
+        let loop = EpochLoop<String, CheckpointInfo>(
+            plan: settings.training.plan(epochs: settings.epochs, batch: settings.batch,
+                                         learningRate: .cosine(base: settings.lr, floor: 1e-6)),
+            checkpoints: TrainingCheckpoints(folder: settings.out, metadata: ["format": "vimo-tfam"], writesBestWithoutChoice: true),
+            selection: settings.selection.rule)
+        return try loop.run(
+            model: model, optimizer: optimizer, examples: train, fresh: fresh,
+            resumes: { $0.config == config && $0.settings == fresh.settings },
+            step: { ids in
                 let b = try batcher.batch(ids)
-                try optimizer.setLearningRate(schedule.rate(at: epoch * stepsPerEpoch + i))
-                try optimizer.zeroGrad()
-                let loss = try F.binaryCrossEntropyWithLogits(
+                return try F.binaryCrossEntropyWithLogits(
                     model(rgb: b.rgb, rgbMask: b.rgbMask, motion: b.motion, motionMask: b.motionMask), b.labels)
-                let value = try loss.item()
-                try LossDiverged.check(value, epoch: epoch + 1, step: i + 1, steps: stepsPerEpoch, kept: kept)
-                try loss.backward()
-                try optimizer.step()
-                total += value * Double(ids.count)
-                terminal.progress(meter.advance(step: i + 1, loss: value, samples: ids.count))
-            }
-            let (map, validationLoss) = try evaluate(model, batcher, validation, labels)
-            try LossDiverged.check(validationLoss, epoch: epoch + 1, step: nil, steps: stepsPerEpoch, kept: kept)
-            info.epoch = epoch + 1
-            info.validationMAP = map
-            info.validationLoss = validationLoss
-            var improved = false
-            if settings.selection.improves(map: map, loss: validationLoss, over: info) {
-                info.bestValidationMAP = map
-                info.bestValidationLoss = validationLoss
-                info.bestEpoch = epoch + 1
-                improved = true
-                try best.write(weights: model.stateDict(), metadata: ["format": "vimo-tfam"], info: info)
-            }
-            try last.write(weights: model.stateDict(), metadata: ["format": "vimo-tfam"], info: info, optimizer: optimizer)
-            kept = "the checkpoints in \(settings.out.path) (last.* of epoch \(info.epoch))"
-            terminal.line(String(format: "epoch %d/%d  train loss %.4f  val loss %.4f  val mAP %@%@", epoch + 1, settings.epochs,
-                                 total / Double(max(1, train.count)), validationLoss,
-                                 map.map { String(format: "%.4f", $0) } ?? "n/a", improved ? "  (best)" : ""))
-        }
-        if info.bestEpoch == nil { try best.write(weights: model.stateDict(), metadata: ["format": "vimo-tfam"], info: info) }
-        return info
+            },
+            validate: {
+                let (map, loss) = try evaluate(model, batcher, validation, labels)
+                return TFAMValidation(map: map, loss: loss)
+            },
+            report: { terminal.show($0.message(program: "vimo-tfam", epochLine: Self.epochLine)) })
+    }
+
+    /// `epoch 2/4  train loss 0.6012  val loss 0.5930  val mAP 0.5211  (best)`
+    static func epochLine(_ report: EpochReport<CheckpointInfo>) -> String {
+        String(format: "epoch %d/%d  train loss %.4f  val loss %.4f  val mAP %@%@", report.epoch, report.epochs, report.trainLoss,
+               report.validation.loss, report.validation.map.map { String(format: "%.4f", $0) } ?? "n/a",
+               report.improved ? "  (best)" : "")
     }
 
     private func describe() -> [String: String] {
         ["clip": settings.clip.path, "motion": settings.motion.path, "epochs": "\(settings.epochs)", "batch": "\(settings.batch)",
-         "lr": "\(settings.lr)", "weight_decay": "\(settings.weightDecay)", "seed": "\(settings.seed)",
+         "lr": "\(settings.lr)", "weight_decay": "\(settings.weightDecay)", "seed": "\(settings.training.seed)",
          "max_frames": settings.maxFrames.map(String.init) ?? "all",
-         "validation": "\(settings.validationFraction), at least \(settings.minimumValidation)", "select": settings.selection.rawValue]
+         "validation": settings.training.validationSetting, "select": settings.selection.rawValue]
+    }
+}
+
+/// One validation pass of TFAM: mAP (nil when undefined) and BCE.
+struct TFAMValidation: ValidationOutcome {
+    var map: Double?
+    var loss: Double
+    var score: Double? { map }
+}
+
+extension CheckpointInfo: TrainingRecord {
+    var bestValidationScore: Double? {
+        get { bestValidationMAP }
+        set { bestValidationMAP = newValue }
+    }
+
+    mutating func record(_ validation: TFAMValidation) {
+        validationMAP = validation.map
+        validationLoss = validation.loss
     }
 }
 

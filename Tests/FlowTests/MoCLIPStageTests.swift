@@ -55,8 +55,10 @@ final class MoCLIPStageTests: XCTestCase {
         let resumed = root.appendingPathComponent("resumed")
         _ = try run("vimo-moclip", common + ["--out", resumed.path, "--stop-after", "2"])
         _ = try run("vimo-moclip", common + ["--out", resumed.path])
-        XCTAssertEqual(try Data(contentsOf: straight.appendingPathComponent("last.safetensors")),
-                       try Data(contentsOf: resumed.appendingPathComponent("last.safetensors")), "resumed = uninterrupted")
+        for file in ["last.safetensors", "student.safetensors", "student.json"] {
+            XCTAssertEqual(try Data(contentsOf: straight.appendingPathComponent(file)),
+                           try Data(contentsOf: resumed.appendingPathComponent(file)), "\(file): resumed = uninterrupted")
+        }
 
         let motion = root.appendingPathComponent("motion")
         _ = try run("vimo-moclip", ["embed", "--flow", flow.path, "--weights", straight.appendingPathComponent("student.safetensors").path,
