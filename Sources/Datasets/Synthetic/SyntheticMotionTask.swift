@@ -17,19 +17,14 @@ public enum MotionAction: Int, CaseIterable, Sendable {
     /// bob; running drifts either way at 3.8–5.2 px; jumping bounces in place; keeping still does not move.
     case walkingLeft, walkingRight, keepingStill, jumping, running
 
+    /// The same action of the mixed task, for ids 0–3 (running is the motion task's own).
+    var shared: SyntheticAction? { self == .running ? nil : SyntheticAction(rawValue: rawValue) }
+
     /// Class name, in the style of Animal Kingdom's df_action.
-    public var name: String {
-        switch self {
-        case .walkingLeft: return "Walking Left"
-        case .walkingRight: return "Walking Right"
-        case .keepingStill: return "Keeping Still"
-        case .jumping: return "Jumping"
-        case .running: return "Running"
-        }
-    }
+    public var name: String { shared?.name ?? "Running" }
 
     /// Animal Kingdom style category.
-    public var category: String { self == .keepingStill ? "General" : "Movement" }
+    public var category: String { shared?.category ?? "Movement" }
 }
 
 /// One animal of the motion task. Horizontal positions wrap around the frame (the world is a
