@@ -115,8 +115,6 @@ struct ZeroShot: ParsableCommand {
             let fingerprint = stage.fingerprint
                 ?? FileDigest.sha256(of: Data("amclip-zero-shot\namclip-1\n\(params)\n\(first.metadata.fingerprint)".utf8))
             let resolution = model.config.vision.resolution
-            let mean = try Tensor(loaded.normalization.mean.map(Float.init), shape: [1, 3, 1, 1]).to(device)
-            let std = try Tensor(loaded.normalization.std.map(Float.init), shape: [1, 3, 1, 1]).to(device)
             result = try items.run(upstream: upstream, upstreamFingerprint: first.metadata.fingerprint, params: params,
                                    fingerprint: fingerprint, payload: .embeddings(dim: classList.count),
                                    labelCount: first.labelCount, terminal: terminal) { reader, entry in
@@ -127,9 +125,9 @@ struct ZeroShot: ParsableCommand {
                 chosen.reserveCapacity(count * size)
                 for r in rows { chosen += all[(r * size)..<((r + 1) * size)] }
                 let logits = try Torch.withoutGrad { () -> Tensor in
-                    var pixels = try Tensor(chosen, shape: [count, h, w, 3]).to(device).permuted([0, 3, 1, 2]).to(.float32) / 255
+                    // Bilinear weights sum to one, so resizing after the per-channel normalisation is the same as before it.
+                    var pixels = try loaded.normalization.apply(Tensor(chosen, shape: [count, h, w, 3]).to(device))
                     if h != resolution || w != resolution { pixels = try F.interpolate(pixels, size: (resolution, resolution)) }
-                    pixels = try (pixels - mean) / std
                     return try model.logits(video: pixels.reshaped([1, count, 3, resolution, resolution]), textEmbeddings: textEmbeddings)
                 }
                 let frameIndex = try reader.frameIndex(rows: entry.rows)
