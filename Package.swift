@@ -21,6 +21,11 @@ if torchCUDA {
     torchLinker.append(.unsafeFlags(["-Xlinker", "--no-as-needed", "-ltorch_cuda", "-lc10_cuda", "-Xlinker", "--as-needed"]))
 }
 
+/// Media's and AMCLIP's per-pixel loops (flow colour coding, clip assembly) are compiled optimised in debug builds
+/// too: unoptimised they are ~10× slower, and the test suite trains AnimalMotionCLIP on the demo's flow (release
+/// builds are unaffected).
+let pixelLoops: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
     name: "vimo",
     platforms: [.macOS(.v13)],
@@ -64,7 +69,7 @@ let package = Package(
                 linkerSettings: [.linkedLibrary("opencv_video"), .linkedLibrary("opencv_imgproc"), .linkedLibrary("opencv_core")]),
 
         .target(name: "Core", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "Media", dependencies: ["CFFmpeg"]),
+        .target(name: "Media", dependencies: ["CFFmpeg"], swiftSettings: pixelLoops),
         .target(name: "Store", dependencies: ["CHDF5"]),
         .target(name: "Datasets", dependencies: ["Media", "Core"]),
         .target(name: "Torch", dependencies: ["CTorch", "Core"]),
@@ -114,11 +119,11 @@ let package = Package(
         ]),
 
         // AnimalMotionCLIP's inputs: temporal sampling schemes and clips of cached frames + colour-coded flow.
-        .target(name: "AMCLIP", dependencies: ["Store", "Media", "Torch", "Models", "Core", "Datasets"]),
+        .target(name: "AMCLIP", dependencies: ["Store", "Media", "Torch", "Models", "Core", "Datasets"], swiftSettings: pixelLoops),
 
-        // X-CLIP classifiers on cached frames (zero-shot today; AnimalMotionCLIP's training next).
+        // X-CLIP classifiers on cached frames: zero-shot, and AnimalMotionCLIP's training and prediction.
         .executableTarget(name: "vimo-amclip", dependencies: [
-            "AMCLIP", "Models", "Torch", "Text", "Datasets", "Store", "StageCLI", "Core",
+            "AMCLIP", "Models", "Torch", "Text", "Datasets", "Store", "StageCLI", "Core", "Training", "Metrics", "Media",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -92,6 +92,13 @@ public final class ClipSource: @unchecked Sendable {
         return entry.rows.count
     }
 
+    /// The labels the decode shards keep for `video` (multi-hot over the dataset's classes), nil when they keep none.
+    public func labels(of video: String) throws -> [UInt8]? {
+        guard let entry = frames[video] else { throw ClipError.missing(video: video, folder: frames.directory.path) }
+        let reader = try self.reader(entry.shard)
+        return reader.labelCount == nil ? nil : try reader.labels(item: entry.position)
+    }
+
     /// The rows of `video` at `indices` that `modality` needs: decode rows for RGB, flow fields for flow. Indices
     /// must lie in [0, L) (`Modality.indexCount`); the flow folder must hold N − 1 fields for the video.
     public func read(video: String, indices: [Int], modality: Modality) throws -> VideoRows {

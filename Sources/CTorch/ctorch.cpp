@@ -4,6 +4,7 @@
 #include "ctorch.h"
 
 #include <torch/torch.h>
+#include <ATen/autocast_mode.h>
 
 #include <cstring>
 #include <limits>
@@ -120,6 +121,18 @@ int vt_set_grad_enabled(int enabled) {
         int previous = at::GradMode::is_enabled() ? 1 : 0;
         at::GradMode::set_enabled(enabled != 0);
         return previous;
+    }, -1);
+}
+int vt_set_autocast(int cuda, int enabled, int dtype) {
+    return guarded([&] {
+        bool previous = cuda ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();
+        if (enabled) {
+            if (cuda) at::autocast::set_autocast_gpu_dtype(scalar_type(dtype)); else at::autocast::set_autocast_cpu_dtype(scalar_type(dtype));
+            if (!previous) at::autocast::increment_nesting();
+        }
+        if (cuda) at::autocast::set_enabled(enabled != 0); else at::autocast::set_cpu_enabled(enabled != 0);
+        if (!enabled && previous && at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+        return previous ? 1 : 0;
     }, -1);
 }
 int vt_version(char *buffer, size_t size) {
@@ -431,6 +444,31 @@ vt_optimizer vt_adam_new(const vt_tensor *params, int n, double lr, double beta1
         auto options = torch::optim::AdamOptions(lr).betas({beta1, beta2}).eps(eps).weight_decay(weight_decay);
         return new vt_optimizer_s{std::make_unique<torch::optim::Adam>(tensors(params, n), options)};
     }, nullptr);
+}
+vt_optimizer vt_adamw_groups_new(const vt_tensor *params, const int *groups, int n, int ngroups, const double *lr,
+                                 const double *weight_decay, double beta1, double beta2, double eps) {
+    return guarded([&]() -> vt_optimizer {
+        std::vector<std::vector<at::Tensor>> members(ngroups);
+        for (int i = 0; i < n; ++i) {
+            if (groups[i] < 0 || groups[i] >= ngroups) throw std::invalid_argument("parameter group out of range");
+            members[groups[i]].push_back(params[i]->t);
+        }
+        std::vector<torch::optim::OptimizerParamGroup> list;
+        for (int g = 0; g < ngroups; ++g) {
+            auto options = std::make_unique<torch::optim::AdamWOptions>(lr[g]);
+            options->betas({beta1, beta2}).eps(eps).weight_decay(weight_decay[g]);
+            list.emplace_back(members[g], std::move(options));
+        }
+        auto defaults = torch::optim::AdamWOptions(ngroups > 0 ? lr[0] : 1e-3).betas({beta1, beta2}).eps(eps);
+        return new vt_optimizer_s{std::make_unique<torch::optim::AdamW>(std::move(list), defaults)};
+    }, nullptr);
+}
+int vt_optimizer_set_group_lr(vt_optimizer o, int group, double lr) {
+    return status_call([&] {
+        auto &groups = o->o->param_groups();
+        if (group < 0 || group >= static_cast<int>(groups.size())) throw std::invalid_argument("no such parameter group");
+        groups[group].options().set_lr(lr);
+    });
 }
 int vt_optimizer_step(vt_optimizer o) { return status_call([&] { o->o->step(); }); }
 int vt_optimizer_zero_grad(vt_optimizer o) { return status_call([&] { o->o->zero_grad(); }); }

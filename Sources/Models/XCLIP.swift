@@ -54,8 +54,14 @@ public final class XCLIP: Module {
 
     // MARK: Forward
 
+    /// Times `encodeText` has run on this model (a trainer that keeps the text tower frozen runs it once per run).
+    public private(set) var textPasses = 0
+
     /// Embeddings (K, P) of CLIP token ids (K, L ≤ 77): the frozen text tower, computable once per class list.
-    public func encodeText(_ ids: Tensor) throws -> Tensor { try text.encodeText(ids) }
+    public func encodeText(_ ids: Tensor) throws -> Tensor {
+        textPasses += 1
+        return try text.encodeText(ids)
+    }
 
     /// The video side for normalised pixels (B, T, 3, H, W) or (B·T, 3, H, W), frames video-major.
     public func encodeVideo(_ pixels: Tensor) throws -> VideoFeatures {
@@ -83,11 +89,27 @@ public final class XCLIP: Module {
 
     /// Cosine logits exp(logit_scale) · ⟨v̂, t̂⟩ (B, K) for precomputed text embeddings (K, P).
     public func logits(video: VideoFeatures, textEmbeddings: Tensor) throws -> Tensor {
+        try cosine(video: video, textEmbeddings: textEmbeddings) * logit_scale.exp()
+    }
+
+    /// ⟨v̂, t̂⟩ (B, K): each video embedding's cosine with its prompted text embeddings (K, P precomputed).
+    public func cosine(video: VideoFeatures, textEmbeddings: Tensor) throws -> Tensor {
         let v = try video.video / video.video.norm([-1], keepDims: true)
         let prompted = try promptedText(textEmbeddings, for: video)
         let t = try prompted / prompted.norm([-1], keepDims: true)
-        return try F.matmul(t, v.unsqueezed(2)).squeezed(2) * logit_scale.exp()
+        return try F.matmul(t, v.unsqueezed(2)).squeezed(2)
     }
+
+    /// Sets every channel of the prompt generator's output scale (`prompts_generator.alpha`) to `alpha`. With
+    /// transformers' initialisation (Linear weights N(0, 1)) a fresh generator's prompts are several times the text
+    /// embeddings' norm and vary from video to video, drowning the class text; a small alpha lets a model trained
+    /// from scratch start from its text embeddings.
+    public func setPromptAlpha(_ alpha: Double) throws {
+        try Torch.withoutGrad { try prompts_generator.alpha.assign(Tensor.full([config.projection], alpha)) }
+    }
+
+    /// exp(logit_scale), the checkpoint's temperature (≈ 100 for published weights, 1/0.07 at initialisation).
+    public func logitScale() throws -> Double { try logit_scale.exp().item() }
 
     /// Cosine logits (B, K) of normalised pixels against precomputed text embeddings (K, P).
     public func logits(video pixels: Tensor, textEmbeddings: Tensor) throws -> Tensor {

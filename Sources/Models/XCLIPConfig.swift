@@ -129,14 +129,22 @@ extension XCLIP {
             vision: Vision(resolution: 32, patch: 8, width: 48, layers: 2, heads: 4, hidden: 96), frames: 4,
             mit: MIT(heads: 2, hidden: 32), prompt: Prompt(heads: 2))
 
+        /// `tiny` with 112 px images in 16 px patches (7 × 7, as ViT-B/32 sees 224 px): small objects stay several
+        /// pixels wide, which the demo's animals and their motion need (2.2 M parameters).
+        public static let tiny112 = Config(
+            name: "tiny-112", text: tiny.text,
+            vision: Vision(resolution: 112, patch: 16, width: 64, layers: 2, heads: 4, hidden: 128), frames: 4,
+            mit: MIT(heads: 2, hidden: 32), prompt: Prompt(heads: 2))
+
         /// A configuration by name: `base-patch32`, `base-patch16`, `large-patch14`, `large-patch14-336`, each
-        /// optionally with `-N-frames` (8 when absent), and `tiny`. Hub names work too (`microsoft/xclip-…`,
+        /// optionally with `-N-frames` (8 when absent), and `tiny`, `tiny-112`. Hub names work too (`microsoft/xclip-…`,
         /// `-kinetics-600`, `-zero-shot` and `-hmdb-2-shot`-style few-shot models have 32 frames). As on the Hub,
         /// `large-patch14-16-frames` is the 336 px model; `large-patch14-224-16-frames` the 224 px one.
         public static func named(_ name: String) -> Config? {
             var rest = name
             for prefix in ["microsoft/", "xclip-"] where rest.hasPrefix(prefix) { rest.removeFirst(prefix.count) }
             if rest == "tiny" { return tiny.named(name) }
+            if rest == "tiny-112" { return tiny112.named(name) }
             var frames = 8, explicitFrames = false
             for suffix in ["-kinetics-600"] where rest.hasSuffix(suffix) { rest.removeLast(suffix.count) }
             if rest.hasSuffix("-zero-shot") {

@@ -71,7 +71,12 @@ public final class LayerNorm: Module, UnaryLayer {
     public convenience init(_ dim: Int, eps: Double = 1e-5) throws { try self.init([dim], eps: eps) }
 
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
-        try F.layerNorm(x, normalizedShape: shape, weight: weight, bias: bias, eps: eps)
+        // Under autocast a matrix product hands over bf16 while the weights stay float32: normalise in the weights'
+        // dtype (CUDA's autocast runs layer_norm in float32 too; libtorch 1.13's CPU autocast leaves it to fail).
+        if let weight, weight.dtype != x.dtype, weight.dtype == .float32 {
+            return try F.layerNorm(x.to(.float32), normalizedShape: shape, weight: weight, bias: bias, eps: eps)
+        }
+        return try F.layerNorm(x, normalizedShape: shape, weight: weight, bias: bias, eps: eps)
     }
 }
 

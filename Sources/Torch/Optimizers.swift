@@ -6,14 +6,46 @@ public final class Optimizer {
     private let handle: vt_optimizer
     /// The parameters it updates.
     public let parameters: [Tensor]
-    /// Current learning rate.
+    /// Current learning rate (the base rate: group g runs at `learningRate × groupScales[g]`).
     public private(set) var learningRate: Double
+    /// Each parameter group's multiple of the base rate (one group of 1 unless built from groups).
+    public let groupScales: [Double]
 
-    private init(handle: vt_optimizer?, parameters: [Tensor], learningRate: Double, name: String) throws {
+    private init(handle: vt_optimizer?, parameters: [Tensor], learningRate: Double, name: String,
+                 groupScales: [Double] = [1]) throws {
         guard let handle else { throw TorchError.libtorch(operation: name, message: String(cString: vt_last_error())) }
         self.handle = handle
         self.parameters = parameters
         self.learningRate = learningRate
+        self.groupScales = groupScales
+    }
+
+    /// Parameters that share a learning-rate multiple and a weight decay.
+    public struct Group {
+        public var parameters: [Tensor]
+        /// The group's rate as a multiple of the base rate.
+        public var lrScale: Double
+        /// Decoupled weight decay.
+        public var weightDecay: Double
+        public init(parameters: [Tensor], lrScale: Double = 1, weightDecay: Double) {
+            self.parameters = parameters
+            self.lrScale = lrScale
+            self.weightDecay = weightDecay
+        }
+    }
+
+    /// AdamW over parameter groups (libtorch's, one param group each): group g steps at `lr × lrScale` with its
+    /// own weight decay; `setLearningRate` keeps the multiples.
+    public static func adamW(groups: [Group], lr: Double, betas: (Double, Double) = (0.9, 0.999),
+                             eps: Double = 1e-8) throws -> Optimizer {
+        guard !groups.isEmpty else { throw TorchError.invalidArgument("AdamW: no parameter groups") }
+        let parameters = groups.flatMap(\.parameters)
+        let handles: [vt_tensor?] = parameters.map(\.handle)
+        let membership = groups.enumerated().flatMap { g, group in [Int32](repeating: Int32(g), count: group.parameters.count) }
+        let rates = groups.map { lr * $0.lrScale }, decays = groups.map(\.weightDecay)
+        return try Optimizer(handle: vt_adamw_groups_new(handles, membership, Int32(handles.count), Int32(groups.count), rates, decays,
+                                                         betas.0, betas.1, eps),
+                             parameters: parameters, learningRate: lr, name: "AdamW", groupScales: groups.map(\.lrScale))
     }
 
     deinit { vt_optimizer_free(handle) }
@@ -55,9 +87,15 @@ public final class Optimizer {
         try checkStatus(vt_optimizer_load(handle, url.path), "load optimizer state from \(url.path)")
     }
 
-    /// Sets the learning rate of every parameter group.
+    /// Sets the base learning rate: every parameter group runs at `lr` times its multiple.
     public func setLearningRate(_ lr: Double) throws {
-        try checkStatus(vt_optimizer_set_lr(handle, lr), "set learning rate")
+        if groupScales == [1] {
+            try checkStatus(vt_optimizer_set_lr(handle, lr), "set learning rate")
+        } else {
+            for (g, scale) in groupScales.enumerated() {
+                try checkStatus(vt_optimizer_set_group_lr(handle, Int32(g), lr * scale), "set learning rate of group \(g)")
+            }
+        }
         learningRate = lr
     }
 }

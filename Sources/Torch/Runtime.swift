@@ -39,4 +39,16 @@ public enum Torch {
         defer { _ = vt_set_grad_enabled(previous == 0 ? 0 : 1) }
         return try body()
     }
+
+    /// Runs `body` under autocast on this thread: on `device`'s kind (CPU or CUDA), eligible operations (matrix
+    /// products, convolutions, linear layers) compute in `dtype` (`.bfloat16`, or `.float16` on CUDA) while the
+    /// rest stay float32; gradients flow back to the float32 weights. `dtype` nil runs `body` as it is.
+    public static func autocast<T>(_ dtype: DType?, on device: Device, _ body: () throws -> T) rethrows -> T {
+        _ = configured
+        guard let dtype else { return try body() }
+        let cuda: Int32 = device == .cpu ? 0 : 1
+        let previous = vt_set_autocast(cuda, 1, Int32(dtype.rawValue))
+        defer { if previous == 0 { _ = vt_set_autocast(cuda, 0, Int32(dtype.rawValue)) } }
+        return try body()
+    }
 }

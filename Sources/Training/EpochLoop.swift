@@ -44,6 +44,19 @@ public struct EpochLoop<Example, Record: TrainingRecord> {
                     step: ([Example]) throws -> Tensor,
                     validate: () throws -> Record.Validation,
                     report: (TrainingEvent<Record>) -> Void) throws -> Record {
+        try run(model: model, optimizer: optimizer, examples: examples, fresh: fresh, resumes: resumes,
+                step: { _, batch in try step(batch) }, validate: validate, report: report)
+    }
+
+    /// `run` for a trainer whose batches depend on where training is (an epoch's sampled frames, its
+    /// augmentations): `step` gets the 0-based epoch and optimiser step with each (micro-)batch. With
+    /// `plan.accumulation` above 1, one optimiser step runs `step` on up to that many micro-batches of
+    /// `plan.batch` examples, backpropagating each loss weighted by its share of the step's examples.
+    public func run(model: Module, optimizer: Optimizer, examples: [Example], fresh: Record,
+                    resumes: (Record) -> Bool,
+                    step: (StepContext, [Example]) throws -> Tensor,
+                    validate: () throws -> Record.Validation,
+                    report: (TrainingEvent<Record>) -> Void) throws -> Record {
         var record = fresh
         // What a divergence leaves on disk: the checkpoints written before it (by this run or an earlier one).
         var kept: String? = nil
@@ -71,14 +84,27 @@ public struct EpochLoop<Example, Record: TrainingRecord> {
             model.train()
             var total = 0.0
             var meter = EpochProgress(epoch: epoch + 1, epochs: plan.epochs, steps: steps)
-            for (index, start) in stride(from: 0, to: order.count, by: plan.batch).enumerated() {
-                let batch = Array(order[start..<min(start + plan.batch, order.count)])
+            let stepSize = plan.batch * plan.accumulation
+            for (index, start) in stride(from: 0, to: order.count, by: stepSize).enumerated() {
+                let batch = Array(order[start..<min(start + stepSize, order.count)])
                 if let schedule { try optimizer.setLearningRate(schedule.rate(at: epoch * steps + index)) }
                 try optimizer.zeroGrad()
-                let loss = try step(batch)
-                let value = try loss.item()
-                try LossDiverged.check(value, epoch: epoch + 1, step: index + 1, steps: steps, kept: kept)
-                try loss.backward()
+                // One optimiser step over `batch`: its micro-batches' gradients add up, each loss weighted by its
+                // share of the examples, so the step follows the mean loss of the whole batch.
+                var value = 0.0, weighted = 0.0
+                for micro in stride(from: 0, to: batch.count, by: plan.batch) {
+                    let part = Array(batch[micro..<min(micro + plan.batch, batch.count)])
+                    let loss = try step(StepContext(epoch: epoch, step: index), part)
+                    let partValue = try loss.item()
+                    try LossDiverged.check(partValue, epoch: epoch + 1, step: index + 1, steps: steps, kept: kept)
+                    if part.count == batch.count {
+                        try loss.backward()
+                    } else {
+                        try (loss * (Double(part.count) / Double(batch.count))).backward()
+                    }
+                    weighted += partValue * Double(part.count)
+                    value = part.count == batch.count ? partValue : weighted / Double(batch.count)
+                }
                 try optimizer.step()
                 total += value * Double(batch.count)
                 let line = meter.advance(step: index + 1, loss: value, samples: batch.count)
@@ -107,4 +133,12 @@ public struct EpochLoop<Example, Record: TrainingRecord> {
         }
         return record
     }
+}
+
+/// Where the loop is when it asks for a batch's loss.
+public struct StepContext: Sendable, Equatable {
+    /// The 0-based epoch.
+    public var epoch: Int
+    /// The 0-based optimiser step within the epoch.
+    public var step: Int
 }

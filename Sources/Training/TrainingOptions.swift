@@ -35,7 +35,8 @@ public struct TrainingOptions: ParsableArguments {
     public var validationSetting: String { "\(validationFraction), at least \(minValidation)" }
 
     /// The loop's plan with these options.
-    public func plan(epochs: Int, batch: Int, learningRate: LearningRatePlan = .constant) -> TrainingPlan {
-        TrainingPlan(epochs: epochs, batch: batch, seed: seed, stopAfter: stopAfter, learningRate: learningRate)
+    public func plan(epochs: Int, batch: Int, learningRate: LearningRatePlan = .constant, accumulation: Int = 1) -> TrainingPlan {
+        TrainingPlan(epochs: epochs, batch: batch, seed: seed, stopAfter: stopAfter, learningRate: learningRate,
+                     accumulation: accumulation)
     }
 }

@@ -8,7 +8,8 @@ import Torch
 public struct TrainingPlan: Sendable, Equatable {
     /// Epochs of the whole run.
     public var epochs: Int
-    /// Examples per optimiser step (the last step of an epoch takes what is left).
+    /// Examples per forward pass; an optimiser step takes `batch × accumulation` of them (the last step of an
+    /// epoch takes what is left).
     public var batch: Int
     /// The run's seed: the shuffle of each epoch and libtorch's generator (dropout) derive from it.
     public var seed: UInt64
@@ -16,12 +17,17 @@ public struct TrainingPlan: Sendable, Equatable {
     public var stopAfter: Int?
     /// The learning rate of each step.
     public var learningRate: LearningRatePlan
+    /// Micro-batches of `batch` examples whose gradients add up before one optimiser step (1: none).
+    public var accumulation: Int
 
-    /// A plan of `epochs` epochs of `batch` examples.
-    public init(epochs: Int, batch: Int, seed: UInt64, stopAfter: Int? = nil, learningRate: LearningRatePlan = .constant) {
-        precondition(epochs >= 1 && batch >= 1, "TrainingPlan: epochs \(epochs) and batch \(batch) must be positive")
+    /// A plan of `epochs` epochs of `batch` examples, `accumulation` batches per optimiser step.
+    public init(epochs: Int, batch: Int, seed: UInt64, stopAfter: Int? = nil, learningRate: LearningRatePlan = .constant,
+                accumulation: Int = 1) {
+        precondition(epochs >= 1 && batch >= 1 && accumulation >= 1,
+                     "TrainingPlan: epochs \(epochs), batch \(batch) and accumulation \(accumulation) must be positive")
         self.epochs = epochs
         self.batch = batch
+        self.accumulation = accumulation
         self.seed = seed
         self.stopAfter = stopAfter
         self.learningRate = learningRate
@@ -31,7 +37,7 @@ public struct TrainingPlan: Sendable, Equatable {
     public var stopEpoch: Int { min(epochs, stopAfter ?? .max) }
 
     /// Optimiser steps in an epoch over `examples` examples.
-    public func steps(examples: Int) -> Int { (examples + batch - 1) / batch }
+    public func steps(examples: Int) -> Int { (examples + batch * accumulation - 1) / (batch * accumulation) }
 
     /// The order of the examples in 0-based `epoch`: a SplitMix64 shuffle seeded with `seed + epoch`.
     public func order<Example>(_ examples: [Example], epoch: Int) -> [Example] {

@@ -6,9 +6,9 @@ import Foundation
 struct AMCLIPCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vimo-amclip",
-        abstract: "X-CLIP video classification on cached frames: zero-shot scoring against one text prompt per class.",
-        version: "amclip-1",
-        subcommands: [ZeroShot.self])
+        abstract: "X-CLIP video classification on cached frames and flow: zero-shot scoring, and AnimalMotionCLIP's training and prediction.",
+        version: "amclip-2",  // 2: train and predict
+        subcommands: [ZeroShot.self, Train.self, Predict.self])
 }
 
 /// A reason this run cannot proceed, said in a sentence.

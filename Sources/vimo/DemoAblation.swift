@@ -20,8 +20,8 @@ struct DemoAblation {
         init(_ text: String) { errorDescription = text }
     }
 
-    /// Variants in the order of ViMoCLIP's Table 2 (appearance, motion, the three fusions).
-    static let order = ["rgb", "motion", "concat-embedding", "concat-temporal", "cross"]
+    /// Variants in the order of ViMoCLIP's Table 2 (appearance, motion, the three fusions), then AnimalMotionCLIP's.
+    static let order = ["rgb", "motion", "concat-embedding", "concat-temporal", "cross", "amclip rgb", "amclip flow", "amclip rgb+flow"]
 
     var entries: [Entry]
     var chance: AblationChart.Row
@@ -47,7 +47,8 @@ struct DemoAblation {
                               + "the first variant \(counts.items) × \(counts.classes): the variants must share the test split")
             }
             counts = (report.counts.items, report.counts.classes, row)
-            let fusion = definition.vars["fusion"].map { "\($0)" } ?? definition.name
+            // The row: the pipeline's `row` var (AnimalMotionCLIP's rows), else its TFAM fusion.
+            let fusion = (definition.vars["row"] ?? definition.vars["fusion"]).map { "\($0)" } ?? definition.name
             entries.append(Entry(fusion: fusion, pipeline: definition.name, map: report.map, microAP: report.microAP,
                                  evaluation: URL(fileURLWithPath: folder)))
         }
@@ -74,7 +75,7 @@ struct DemoAblation {
     }
 
     var subtitle: String {
-        "TFAM on the test split (\(items) videos, \(classes) classes); chance = expected AP of random scores on the same videos"
+        "TFAM fusions and AnimalMotionCLIP on the test split (\(items) videos, \(classes) classes); chance = expected AP of random scores on the same videos"
     }
 
     func print(console: Console) {

@@ -5,7 +5,7 @@ import XCTest
 /// `vimo demo` proves its thesis: on the synthetic motion task, whose labels no single frame
 /// shows, the real pipeline (decode → DIS flow → MoCLIP student → TFAM) with motion beats
 /// appearance alone and the chance level of random scores by far, and appearance alone stays near
-/// chance. One run of the demo family on a smaller copy of the demo dataset (120 clips of about
+/// chance; AnimalMotionCLIP's tiny X-CLIP on colour-coded flow beats it on RGB frames. One run of the demo family on a smaller copy of the demo dataset (120 clips of about
 /// 12 frames, fixed seeds) serves every assertion.
 final class DemoAblationTests: XCTestCase {
     /// Runs `vimo` in the repository root (where `pipelines/` is), as `make demo` does.
@@ -38,8 +38,12 @@ final class DemoAblationTests: XCTestCase {
         // The table: a row per fusion, then chance, mAP before micro AP; and where the chart is.
         let lines = run.stdout.components(separatedBy: "\n")
         let header = try XCTUnwrap(lines.firstIndex { $0.hasPrefix("Fusion ablation") }, run.stdout)
-        let rows = lines[(header + 2)...].prefix { !$0.isEmpty }.map { $0.split(separator: " ").first.map(String.init) ?? "" }
-        XCTAssertEqual(rows, ["rgb", "motion", "concat-embedding", "concat-temporal", "cross", "chance"], run.stdout)
+        let rows = lines[(header + 2)...].prefix { !$0.isEmpty }.map { line -> String in
+            let name = line.range(of: #"\s+[0-9.]+ %"#, options: .regularExpression).map { line[..<$0.lowerBound] } ?? Substring(line)
+            return name.trimmingCharacters(in: .whitespaces)
+        }
+        XCTAssertEqual(rows, ["rgb", "motion", "concat-embedding", "concat-temporal", "cross", "amclip rgb", "amclip flow",
+                              "amclip rgb+flow", "chance"], run.stdout)
         XCTAssertTrue(lines[header + 1].contains("mAP (macro)") && lines[header + 1].hasSuffix("micro AP"), lines[header + 1])
         let svg = root.appendingPathComponent("ablation.svg")
         XCTAssertTrue(run.stdout.contains(svg.path) || run.stdout.contains("ablation.svg"), run.stdout)
@@ -64,6 +68,11 @@ final class DemoAblationTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(motion - chance, 0.20, "motion beats chance by 20 points: \(summary)")
         XCTAssertGreaterThanOrEqual(cross - chance, 0.20, "cross fusion beats chance by 20 points: \(summary)")
         XCTAssertLessThanOrEqual(abs(rgb - chance), 0.10, "appearance alone stays within 10 points of chance: \(summary)")
+        // AnimalMotionCLIP (a tiny X-CLIP trained from scratch): colour-coded flow alone beats RGB frames alone.
+        let (amRGB, amFlow) = (try XCTUnwrap(map["amclip rgb"]), try XCTUnwrap(map["amclip flow"]))
+        XCTAssertNotNil(map["amclip rgb+flow"])
+        XCTAssertGreaterThanOrEqual(amFlow - amRGB, 0.15, "AnimalMotionCLIP on flow beats it on RGB by 15 points: \(summary)")
+        XCTAssertLessThanOrEqual(abs(amRGB - chance), 0.10, "AnimalMotionCLIP on RGB stays within 10 points of chance: \(summary)")
 
         // Model selection had a validation split worth choosing by, and said so.
         let runs = try FileManager.default.contentsOfDirectory(atPath: cache.appendingPathComponent("runs").path)

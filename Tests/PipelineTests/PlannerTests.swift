@@ -148,7 +148,7 @@ final class PlannerTests: XCTestCase {
             var variants = 0
             for name in names {
                 let definition = try PipelineDefinition.load(pipelines.appendingPathComponent(name))
-                guard name.hasPrefix("\(family)-") else { continue }
+                guard name.hasPrefix("\(family)-"), !name.hasPrefix("demo-amclip") else { continue }
                 variants += 1
                 for stage in base.stages where !stage.name.hasPrefix("tfam") && stage.name != "eval" {
                     XCTAssertEqual(definition[stage: stage.name], stage, "\(name): \(stage.name) is shared")
@@ -157,6 +157,58 @@ final class PlannerTests: XCTestCase {
             }
             XCTAssertEqual(variants, 4, "\(family): rgb, motion, concat-embedding, concat-temporal (cross is the base)")
         }
+
+        // AnimalMotionCLIP shares decode and flow with ViMoCLIP (the same definitions, so the same fingerprints and
+        // folders); its ablations change only the training stage's modality or scheme.
+        let vimoclip = try PipelineDefinition.load(pipelines.appendingPathComponent("animal-kingdom.yaml"))
+        let amclip = try PipelineDefinition.load(pipelines.appendingPathComponent("animal-motion-clip.yaml"))
+        for stage in ["decode", "flow"] {
+            XCTAssertNotNil(amclip[stage: stage])
+            XCTAssertEqual(Self.shape(amclip[stage: stage]), Self.shape(vimoclip[stage: stage]),
+                           "animal-motion-clip.yaml shares \(stage) with animal-kingdom.yaml")
+        }
+        let train = try XCTUnwrap(amclip[stage: "amclip-train"])
+        var settings: [String: String] = [:]
+        for name in names where name.hasPrefix("animal-motion-clip-") {
+            let definition = try PipelineDefinition.load(pipelines.appendingPathComponent(name))
+            for stage in amclip.stages where stage.name != "amclip-train" {
+                XCTAssertEqual(definition[stage: stage.name], stage, "\(name): \(stage.name) is shared")
+            }
+            let variant = try XCTUnwrap(definition[stage: "amclip-train"])
+            let changed = Set(Self.params(train).filter { Self.params(variant)[$0.key] != $0.value }.map(\.key))
+            XCTAssertTrue(changed.isSubset(of: ["modality", "scheme"]), "\(name) changes \(changed)")
+            settings[name] = "\(Self.params(variant)["modality"] ?? "?") \(Self.params(variant)["scheme"] ?? "?")"
+        }
+        XCTAssertEqual(settings, [
+            "animal-motion-clip-dense.yaml": "rgb dense:8", "animal-motion-clip-semi-dense.yaml": "rgb semi-dense:6+2",
+            "animal-motion-clip-sparse.yaml": "rgb sparse:8", "animal-motion-clip-rgb.yaml": "rgb sparse:8",
+            "animal-motion-clip-flow.yaml": "flow sparse:8", "animal-motion-clip-rgb+flow.yaml": "rgb+flow sparse:8",
+        ], "Table 2 (schemes on rgb) and Table 3 (modalities)")
+
+        // The demo's AnimalMotionCLIP rows share every stage of demo.yaml but eval, and differ from each other by modality.
+        let demo = try PipelineDefinition.load(pipelines.appendingPathComponent("demo.yaml"))
+        let rows = try ["demo-amclip.yaml", "demo-amclip-rgb.yaml", "demo-amclip-flow.yaml"].map {
+            try PipelineDefinition.load(pipelines.appendingPathComponent($0))
+        }
+        for definition in rows {
+            for stage in demo.stages where stage.name != "eval" {
+                XCTAssertEqual(definition[stage: stage.name], stage, "\(definition.name): \(stage.name) is shared")
+            }
+            XCTAssertEqual(definition[stage: "eval"]?.inputs.first { $0.option == "scores" }?.source, .stage("amclip-predict", file: nil))
+        }
+        XCTAssertEqual(rows.map { $0[stage: "amclip-train"].flatMap { Self.params($0)["modality"] } }, ["rgb+flow", "rgb", "flow"])
+    }
+
+    /// A stage's params as text by key.
+    static func params(_ stage: StageDefinition) -> [String: String] {
+        Dictionary(stage.params.map { ($0.key, "\($0.value)") }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// What a stage's fingerprint is made of (command, kind, version, inputs, params), without where the file says it.
+    static func shape(_ stage: StageDefinition?) -> String? {
+        guard let stage else { return nil }
+        return "\(stage.name) \(stage.command) \(String(describing: stage.kind)) \(stage.version ?? "") "
+            + "\(stage.inputs.map { "\($0.option)=\($0.source)" }) \(stage.params.map { "\($0.key)=\($0.value)" })"
     }
 }
 
@@ -185,7 +237,9 @@ final class ShippedPipelineOptionTests: XCTestCase {
                 XCTAssertEqual(result.status, 2, "\(name): \(stage.name): \(stage.command.joined(separator: " ")) \(arguments.joined(separator: " "))\n\(result.stderr)")
             }
         }
-        XCTAssertEqual(checked.count, 23, "the demo's 8 stages, Animal Kingdom's 8 (eval is the same command line as the demo's), "
-                       + "and each of the 4 + 4 ablations' own tfam-train")
+        XCTAssertEqual(checked.count, 33, "the demo's 8 stages, Animal Kingdom's 8 (eval is the same command line as the demo's), "
+                       + "each of the 4 + 4 ablations' own tfam-train; AnimalMotionCLIP's train and predict and the distinct "
+                       + "trainings of its ablations (rgb dense, semi-dense, sparse, flow; rgb+flow is the base's); the demo's "
+                       + "AnimalMotionCLIP predict and its three trainings (rgb+flow, rgb, flow)")
     }
 }

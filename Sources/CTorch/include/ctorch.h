@@ -29,6 +29,10 @@ int vt_manual_seed(uint64_t seed);
 int vt_cuda_device_count(void);
 /// Sets grad mode for this thread; returns the previous mode (0/1), -1 on error.
 int vt_set_grad_enabled(int enabled);
+/// Turns autocast on (enabled 1, computing in `dtype`) or off for this thread on the CPU (cuda 0) or CUDA
+/// (cuda 1); returns the previous state (0/1), -1 on error. Leaving the outermost autocast region clears
+/// its cast cache.
+int vt_set_autocast(int cuda, int enabled, int dtype);
 int vt_version(char *buffer, size_t size);
 
 // ---- lifetime and facts
@@ -140,6 +144,12 @@ double vt_clip_grad_norm(const vt_tensor *params, int n, double max_norm);
 vt_optimizer vt_sgd_new(const vt_tensor *params, int n, double lr, double momentum, double weight_decay, int nesterov);
 vt_optimizer vt_adam_new(const vt_tensor *params, int n, double lr, double beta1, double beta2, double eps,
                          double weight_decay, int decoupled /* 1 = AdamW */);
+/// AdamW over parameter groups: parameter i belongs to group groups[i] in [0, ngroups), which has its own
+/// learning rate lr[g] and decoupled weight decay weight_decay[g].
+vt_optimizer vt_adamw_groups_new(const vt_tensor *params, const int *groups, int n, int ngroups, const double *lr,
+                                 const double *weight_decay, double beta1, double beta2, double eps);
+/// Sets the learning rate of group `group` (0-based).
+int vt_optimizer_set_group_lr(vt_optimizer o, int group, double lr);
 int vt_optimizer_step(vt_optimizer o);
 int vt_optimizer_zero_grad(vt_optimizer o);
 int vt_optimizer_set_lr(vt_optimizer o, double lr);
