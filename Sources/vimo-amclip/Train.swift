@@ -76,6 +76,9 @@ struct Train: ParsableCommand {
     @Option(name: .long, help: "Flow colour coding: max (each field by its own largest motion, ViMoCLIP's) or the pixels of motion that saturate the colours.")
     var flowScale: String = "max"
 
+    @Option(name: .long, help: "rgb+flow only: in training, the probability that a video's clips lose one modality for the step (RGB or flow, equally likely, replaced by the mean image), so that each route learns to classify alone (ModDrop).")
+    var modalityDropout: Double = 0
+
     @Flag(name: .long, help: "Mirror half the training videos (keyed by seed, video and epoch); flow is mirrored with u negated.")
     var flip = false
 
@@ -107,6 +110,7 @@ struct Train: ParsableCommand {
         if let lr, !(lr > 0) { throw ValidationError("--lr must be positive") }
         if let warmupEpochs, warmupEpochs < 0 || warmupEpochs >= epochs { throw ValidationError("--warmup-epochs must lie in [0, --epochs)") }
         if fromClip, `init`.hasPrefix("random:") { throw ValidationError("--from-clip needs --init to name a CLIP checkpoint") }
+        guard (0...1).contains(modalityDropout) else { throw ValidationError("--modality-dropout must lie in [0, 1]") }
         guard ["map", "loss"].contains(select) else { throw ValidationError("--select must be map or loss") }
         guard ["f32", "bf16"].contains(dtype) else { throw ValidationError("--dtype must be f32 or bf16") }
         if Modality(rawValue: modality)!.needsFlow, cache.flow == nil { throw ValidationError("--modality \(modality) needs --flow") }
@@ -241,8 +245,11 @@ struct ClassifierTrainer {
             resumes: { $0.spec == spec && $0.settings == fresh.settings },
             step: { context, videos in
                 let flips = videos.map { options.flip && random.unit(["flip", $0, String(context.epoch)]) < 0.5 }
-                let clips = try clock.time(\.data) {
-                    try clipBatch(pipeline, videos: videos, epoch: context.epoch, training: true, flips: flips, device: device)
+                let clips = try clock.time(\.data) { () throws -> Tensor in
+                    let clips = try clipBatch(pipeline, videos: videos, epoch: context.epoch, training: true, flips: flips, device: device)
+                    guard modality == .rgbFlow, options.modalityDropout > 0 else { return clips }
+                    return try clips * ModalityDropout.mask(videos, epoch: context.epoch, probability: options.modalityDropout,
+                                                            images: pipeline.modelFrames, random: random).to(device)
                 }
                 return try clock.time(\.model) {
                     let logits = try Torch.autocast(compute, on: device) { try model.logits(clips, textEmbeddings: text) }
@@ -306,7 +313,7 @@ struct ClassifierTrainer {
          "init": options.`init`, "from_clip": "\(options.fromClip)", "config": options.config ?? "", "prompt_alpha": options.promptAlpha.map { "\($0)" } ?? "", "epochs": "\(options.epochs)", "batch": "\(options.batch)",
          "accumulate": "\(options.accumulate)", "lr": "\(options.baseRate)", "new_lr_scale": "\(options.newLrScale)",
          "weight_decay": "\(options.weightDecay)", "warmup_epochs": options.warmupEpochs.map(String.init) ?? "auto",
-         "flip": "\(options.flip)", "select": options.select, "dtype": options.dtype, "device": options.cache.device,
+         "flip": "\(options.flip)", "modality_dropout": "\(options.modalityDropout)", "select": options.select, "dtype": options.dtype, "device": options.cache.device,
          "validation": options.training.validationSetting]
     }
 }
@@ -331,6 +338,21 @@ func scores(_ model: MotionClassifier, pipeline: ClipPipeline, videos: [String],
         }
     }
     return (rows, loss / Double(max(1, videos.count)))
+}
+
+/// rgb+flow training with one modality sometimes missing (ModDrop, Neverova et al. 2016): for each video and epoch a
+/// keyed draw u; u < p/2 blanks its RGB images, p/2 ≤ u < p its flow images (0 after normalisation: the mean image).
+enum ModalityDropout {
+    /// (B, 1, T, 1, 1, 1) of ones and zeros for interleaved clips of `images` images [I1, F1, I2, F2, …].
+    static func mask(_ videos: [String], epoch: Int, probability: Double, images: Int, random: KeyedRandom) throws -> Tensor {
+        var values: [Float] = []
+        for video in videos {
+            let u = random.unit(["modality-dropout", video, String(epoch)])
+            let dropped = u < probability / 2 ? 0 : u < probability ? 1 : -1  // the parity of the blanked images
+            values += (0..<images).map { $0 % 2 == dropped ? 0 : 1 }
+        }
+        return try Tensor(values, shape: [videos.count, 1, images, 1, 1, 1])
+    }
 }
 
 /// The decision threshold for predicted labels.
