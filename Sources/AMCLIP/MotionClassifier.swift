@@ -124,12 +124,13 @@ public final class MotionClassifier: Module {
     /// modules X-CLIP adds to CLIP (`message_*`, `mit.*`, `prompts_*`) and the head at `newScale` × the base rate;
     /// weight decay `weightDecay` except on biases, 1-D tensors (norms, the head), class and positional embeddings.
     /// The text tower and `logit_scale` are frozen here (`requiresGrad` off): the prompts' embeddings are computed
-    /// once per run. Groups left empty are dropped.
-    public func trainingGroups(newScale: Double, weightDecay: Double) -> [Optimizer.Group] {
+    /// once per run. `freezeVision` freezes the vision tower's CLIP weights too (the message modules inside it still
+    /// train): only what X-CLIP adds and the head learn. Groups left empty are dropped.
+    public func trainingGroups(newScale: Double, weightDecay: Double, freezeVision: Bool = false) -> [Optimizer.Group] {
         var groups = [[Tensor]](repeating: [], count: 4)
         for (name, tensor) in namedTensors() where tensor.dtype.isFloatingPoint {
             let isNew = XCLIP.isVideoModule(name) || name.hasPrefix("head.")
-            guard isNew || name.hasPrefix("visual.") else {
+            guard isNew || (name.hasPrefix("visual.") && !freezeVision) else {
                 tensor.requiresGrad = false
                 continue
             }

@@ -79,6 +79,9 @@ struct Train: ParsableCommand {
     @Option(name: .long, help: "rgb+flow only: in training, the probability that a video's clips lose one modality for the step (RGB or flow, equally likely, replaced by the mean image), so that each route learns to classify alone (ModDrop).")
     var modalityDropout: Double = 0
 
+    @Flag(name: .long, help: "Keep the vision tower's CLIP weights fixed: only the modules X-CLIP adds (message, MIT, prompts) and the head train.")
+    var freezeVision = false
+
     @Flag(name: .long, help: "Mirror half the training videos (keyed by seed, video and epoch); flow is mirrored with u negated.")
     var flip = false
 
@@ -223,7 +226,7 @@ struct ClassifierTrainer {
         try model.to(device: device)
         let ids = try tokenIDs(spec.prompts, context: xclip.config.text.context, weights: options.`init`)
         let text = try model.textEmbeddings(ids: ids.to(device))
-        let groups = model.trainingGroups(newScale: options.newLrScale, weightDecay: options.weightDecay)
+        let groups = model.trainingGroups(newScale: options.newLrScale, weightDecay: options.weightDecay, freezeVision: options.freezeVision)
         let optimizer = try Optimizer.adamW(groups: groups, lr: options.baseRate, betas: (0.9, 0.98), eps: 1e-8)
         let compute: DType? = options.dtype == "bf16" ? .bfloat16 : nil
         let random = pipeline.sampler.random
@@ -313,7 +316,7 @@ struct ClassifierTrainer {
          "init": options.`init`, "from_clip": "\(options.fromClip)", "config": options.config ?? "", "prompt_alpha": options.promptAlpha.map { "\($0)" } ?? "", "epochs": "\(options.epochs)", "batch": "\(options.batch)",
          "accumulate": "\(options.accumulate)", "lr": "\(options.baseRate)", "new_lr_scale": "\(options.newLrScale)",
          "weight_decay": "\(options.weightDecay)", "warmup_epochs": options.warmupEpochs.map(String.init) ?? "auto",
-         "flip": "\(options.flip)", "modality_dropout": "\(options.modalityDropout)", "select": options.select, "dtype": options.dtype, "device": options.cache.device,
+         "flip": "\(options.flip)", "modality_dropout": "\(options.modalityDropout)", "freeze_vision": "\(options.freezeVision)", "select": options.select, "dtype": options.dtype, "device": options.cache.device,
          "validation": options.training.validationSetting]
     }
 }
