@@ -6,16 +6,20 @@
 //
 // - a·b of two floats is exact in a double (24 + 24 ≤ 53 bits, and the exponent range of a
 //   double holds every product of floats), so a·b + c is one double rounding of the exact value;
-// - "exact" FMAs (the error of a float product, `fma(a, b, -fl(a·b))`, and SLEEF's reciprocal
-//   residual `fma(-d, 1/d, 1)`) have an exact value that fits in 48 bits, so the double sum is
-//   exact and converting it to float is the FMA's single rounding;
-// - every other FMA rounds twice (to double, then to float). Rounding to nearest is monotone and
-//   the float32 rounding boundaries (midpoints between adjacent normal floats) are doubles, so the
-//   two roundings agree unless the double lands exactly on such a midpoint, or its float is not a
-//   normal number (where the spacing of floats changes). Those results are flagged, and a flagged
-//   angle is recomputed with `torchAtan2` itself; so are inputs outside the fast path's range.
+// - "exact" FMAs (the error of a float product, `fma(a, b, -fl(a·b))`, SLEEF's reciprocal
+//   residual `fma(-d, 1/d, 1)`, and the division's lo part, see octantArctangentFast) have an
+//   exact value that fits in a double, so the double sum is exact and converting it to float is
+//   the FMA's single rounding;
+// - every other FMA may round twice (to double, then to float). Rounding to nearest is monotone
+//   and the float32 rounding boundaries (midpoints between adjacent normal floats) are doubles,
+//   so the two roundings agree unless the double sum was inexact and landed exactly on such a
+//   midpoint, or is nonzero and below 2⁻¹²⁶ (where the spacing of floats changes). Such results
+//   are flagged and the angle is recomputed with `torchAtan2` itself, as are inputs outside the
+//   fast path's range (2^±60; zeros have closed forms).
 //
-// FlowColorFastPathTests checks the result against `torchAtan2` (and SLEEF) bit for bit.
+// The same steps run on eight lanes at once (SIMD8, SSE2 on baseline x86-64) for
+// `FlowColor.image`; flagged or out-of-range lanes go through the scalar path.
+// FlowColorFastPathTests checks both against `torchAtan2` (and so SLEEF) bit for bit.
 
 extension FlowColor {
     /// `torchAtan2(y, x)`, bit for bit, for every input; fast where both are finite and nonzero.
@@ -25,8 +29,11 @@ extension FlowColor {
         let low: Float = 0x1p-60, high: Float = 0x1p60
         let ym = y.magnitude, xm = x.magnitude
         guard ym >= low, ym <= high, xm >= low, xm <= high else {
-            return y == 0 && x.isFinite ? flipSignBit(x.sign == .minus ? Float(Double.pi) : 0, by: y)
-                : torchAtan2(y, x)
+            // torchAtan2's special cases for a zero component (its tiny-x rescaling changes
+            // neither a sign nor, for a finite nonzero y, the outcome); anything else in full.
+            if y == 0 && x.isFinite { return flipSignBit(x.sign == .minus ? Float(Double.pi) : 0, by: y) }
+            if x == 0 && y.isFinite { return flipSignBit(Float(Double.pi / 2), by: y) }
+            return torchAtan2(y, x)
         }
         var unsure = false
         let result = octantArctangentFast(y: ym, x: x, unsure: &unsure)
@@ -130,23 +137,24 @@ extension FlowColor {
 
 // The same steps for eight angles at once (SSE2 vectors; Swift lowers these SIMD types to
 // packed float and double instructions on baseline x86-64). Lanes outside the fast range, and
-// lanes where a double-rounded FMA may differ from fmaf, are recomputed with `fastTorchAtan2`.
+// lanes where a double-rounded FMA may differ from fmaf, are recomputed with the scalar
+// `fastTorchAtan2`. (8 lanes measured faster than 4: two SSE registers of floats per value.)
 extension FlowColor {
     typealias FloatLanes = SIMD8<Float>
     typealias DoubleLanes = SIMD8<Double>
     /// A DoubleLanes' 32-bit halves, low word first.
     typealias WordLanes = SIMD16<Int32>
     typealias FloatBitLanes = SIMD8<UInt32>
+    typealias IntLanes = SIMD8<Int32>
     typealias DoubleBitLanes = SIMD8<UInt64>
     typealias DoubleIntLanes = SIMD8<Int64>
 
     /// What the vector FMAs found that may make a lane's double rounding differ from fmaf's
-    /// (see the scalar roundedFMA): a double sum on a float midpoint, or a float result of
-    /// magnitude ≤ 2⁻¹²⁶ (where the spacing of floats changes; this also catches exact zeros,
-    /// which are harmless but cheaper to redo than to tell apart).
+    /// (see the scalar roundedFMA): a double sum on a float midpoint, or a nonzero double sum of
+    /// magnitude below 2⁻¹²⁶ (where the spacing of floats changes).
     struct RoundingCheck {
         var midpoints = SIMDMask<WordLanes>()
-        var tiny = SIMDMask<FloatLanes.MaskStorage>()
+        var tiny = SIMDMask<WordLanes>()
 
         var isClear: Bool { !any(midpoints) && !any(tiny) }
 
@@ -158,22 +166,42 @@ extension FlowColor {
             return dropped .== unsafeBitCast(DoubleBitLanes(repeating: 0x1_1000_0000), to: WordLanes.self)
         }
 
+        /// Notes the lanes of `sum` that are nonzero with a magnitude below 2⁻¹²⁶; `result` is
+        /// `sum` as floats, a cheap first test (|result| ≤ 2⁻¹²⁶, which exact zeros pass too).
         @inline(__always)
-        mutating func noteTiny(_ result: FloatLanes) {
+        mutating func noteTiny(_ sum: DoubleLanes, _ result: FloatLanes) {
             let magnitude = unsafeBitCast(unsafeBitCast(result, to: FloatBitLanes.self) & 0x7FFF_FFFF,
                                           to: FloatLanes.self)
-            tiny .|= magnitude .<= FloatLanes(repeating: 0x1p-126)
+            guard any(magnitude .<= FloatLanes(repeating: 0x1p-126)) else { return }
+            // High words: the exponent field is 1...896 (a nonzero sum of float products is at
+            // least 2⁻²⁹⁸, so its exponent field is never 0). The low words compare 0 > 0.
+            let high = unsafeBitCast(unsafeBitCast(sum, to: DoubleBitLanes.self)
+                & DoubleBitLanes(repeating: 0x7FF0_0000_0000_0000), to: WordLanes.self)
+            let limit = unsafeBitCast(DoubleBitLanes(repeating: UInt64(1023 - 126) << 52), to: WordLanes.self)
+            tiny .|= (high .> WordLanes.zero) .& (high .< limit)
         }
     }
 
-    /// `fma(a, b, c)` lane by lane through double, noting what `check` needs.
+    /// `fma(a, b, c)` lane by lane through double, noting what `check` needs. Double sums on a
+    /// float midpoint are common where they are exact (a lo part that is a power of two, times a
+    /// float), and converting an exact sum is fmaf's one rounding, so such lanes are let through.
+    /// `mayBeTiny: false` where the result is known to stay far from 2⁻¹²⁶.
     @inline(__always)
-    private static func roundedFMA(_ a: FloatLanes, _ b: FloatLanes, _ c: DoubleLanes,
+    private static func roundedFMA(_ a: FloatLanes, _ b: FloatLanes, _ c: DoubleLanes, mayBeTiny: Bool = true,
                                    _ check: inout RoundingCheck) -> FloatLanes {
-        let sum = DoubleLanes(a) * DoubleLanes(b) + c
-        check.midpoints .|= RoundingCheck.midpoints(sum)
+        let product = DoubleLanes(a) * DoubleLanes(b)
+        let sum = product + c
+        var midpoints = RoundingCheck.midpoints(sum)
+        if any(midpoints) {  // keep only the lanes whose double sum was rounded
+            // Exact iff both differences give back the other term (Fast2Sum: the difference
+            // from the larger term is computed exactly).
+            let exact = (sum - product .== c) .& (sum - c .== product)
+            let exactWords = unsafeBitCast(DoubleIntLanes.zero.replacing(with: -1, where: exact), to: WordLanes.self)
+            midpoints .&= exactWords .== WordLanes.zero
+            check.midpoints .|= midpoints
+        }
         let result = FloatLanes(sum)
-        check.noteTiny(result)
+        if mayBeTiny { check.noteTiny(sum, result) }
         return result
     }
 
@@ -183,26 +211,13 @@ extension FlowColor {
         roundedFMA(a, b, DoubleLanes(c), &check)
     }
 
-    /// `roundedFMA` for an FMA whose double sum is often exact and a float midpoint (a lo part
-    /// that is a power of two, times a float): exact midpoint lanes are not noted, as converting
-    /// an exact sum is fmaf's one rounding.
+    /// `roundedFMA` for a step of the atan polynomial, `poly · s + c` with s = square.hi in
+    /// [0, 1]: the partial sums stay in ±[0.009, 0.2] (the coefficients alternate in sign and
+    /// shrink), far from 2⁻¹²⁶.
     @inline(__always)
-    private static func roundedFMAOftenExact(_ a: FloatLanes, _ b: FloatLanes, _ c: FloatLanes,
-                                             _ check: inout RoundingCheck) -> FloatLanes {
-        let product = DoubleLanes(a) * DoubleLanes(b), addend = DoubleLanes(c)
-        let sum = product + addend
-        var midpoints = RoundingCheck.midpoints(sum)
-        if any(midpoints) {  // keep only the lanes whose double sum was rounded
-            // Exact iff both differences give back the other term (Fast2Sum: the difference
-            // from the larger term is computed exactly).
-            let exact = (sum - product .== addend) .& (sum - addend .== product)
-            let exactWords = unsafeBitCast(DoubleIntLanes.zero.replacing(with: -1, where: exact), to: WordLanes.self)
-            midpoints .&= exactWords .== WordLanes.zero
-            check.midpoints .|= midpoints
-        }
-        let result = FloatLanes(sum)
-        check.noteTiny(result)
-        return result
+    private static func polynomialFMA(_ poly: FloatLanes, _ s: FloatLanes, _ c: Float,
+                                      _ check: inout RoundingCheck) -> FloatLanes {
+        roundedFMA(poly, s, DoubleLanes(repeating: Double(c)), mayBeTiny: false, &check)
     }
 
     /// `fma(a, b, c)` lane by lane where `a·b + c` is exactly a double.
@@ -250,21 +265,20 @@ extension FlowColor {
         let sLo = (sHi0 - sHi) + sLo0
 
         var poly = FloatLanes(repeating: -0.00176397908944636583328247)
-        // The coefficients are floats; as doubles they are the same values.
-        poly = roundedFMA(poly, sHi, DoubleLanes(repeating: Double(Float(0.0107900900766253471374512))), &flagged)
-        poly = roundedFMA(poly, sHi, DoubleLanes(repeating: Double(Float(-0.0309564601629972457885742))), &flagged)
-        poly = roundedFMA(poly, sHi, DoubleLanes(repeating: Double(Float(0.0577365085482597351074219))), &flagged)
-        poly = roundedFMA(poly, sHi, DoubleLanes(repeating: Double(Float(-0.0838950723409652709960938))), &flagged)
-        poly = roundedFMA(poly, sHi, DoubleLanes(repeating: Double(Float(0.109463557600975036621094))), &flagged)
-        poly = roundedFMA(poly, sHi, DoubleLanes(repeating: Double(Float(-0.142626821994781494140625))), &flagged)
-        poly = roundedFMA(poly, sHi, DoubleLanes(repeating: Double(Float(0.199983194470405578613281))), &flagged)
+        poly = polynomialFMA(poly, sHi, 0.0107900900766253471374512, &flagged)
+        poly = polynomialFMA(poly, sHi, -0.0309564601629972457885742, &flagged)
+        poly = polynomialFMA(poly, sHi, 0.0577365085482597351074219, &flagged)
+        poly = polynomialFMA(poly, sHi, -0.0838950723409652709960938, &flagged)
+        poly = polynomialFMA(poly, sHi, 0.109463557600975036621094, &flagged)
+        poly = polynomialFMA(poly, sHi, -0.142626821994781494140625, &flagged)
+        poly = polynomialFMA(poly, sHi, 0.199983194470405578613281, &flagged)
 
         let a = FloatLanes(repeating: -0.333332866430282592773438)
         let m = poly * sHi
         let tHi = a + m
         let tLo = (a - tHi) + m
         let pHi = sHi * tHi
-        let pLo = roundedFMAOftenExact(sHi, tLo, roundedFMA(sLo, tHi, exactFMA(sHi, tHi, negated(pHi)), &flagged), &flagged)
+        let pLo = roundedFMA(sHi, tLo, roundedFMA(sLo, tHi, exactFMA(sHi, tHi, negated(pHi)), &flagged), &flagged)
         let wHi = one + pHi
         let wLo = ((one - wHi) + pHi) + pLo
         let qHi = rHi * wHi
@@ -278,9 +292,13 @@ extension FlowColor {
         let sum = hi + lo
         var result = unsafeBitCast(bits(sum) ^ (bits(x) & signBit) ^ (bits(y) & signBit), to: FloatLanes.self)
 
-        // Some lane out of range or flagged: redo all eight one by one (each picks its own path).
-        if !flagged.isClear || !all(inRange) {
+        // Lanes out of range, or all eight if one is flagged: one by one (each picks its own path).
+        if !flagged.isClear {
             for lane in 0..<FloatLanes.scalarCount { result[lane] = fastTorchAtan2(y[lane], x[lane]) }
+        } else if !all(inRange) {
+            for lane in 0..<FloatLanes.scalarCount where !inRange[lane] {
+                result[lane] = fastTorchAtan2(y[lane], x[lane])
+            }
         }
         return result
     }

@@ -74,6 +74,7 @@ public enum FlowColor {
         precondition(count % FloatLanes.scalarCount == 0 && count <= u.count && count <= v.count && 3 * count <= out.count)
         let exponent = FloatBitLanes(repeating: 0x7F80_0000)
         let scales = FloatLanes(repeating: scale), pi = FloatLanes(repeating: Float(Double.pi))  // torchPi
+        let magic = FloatLanes(repeating: 12_582_912)
         wheelPairs.withUnsafeBufferPointer { pairs in
             let pairs = pairs.baseAddress.unsafelyUnwrapped
             for block in stride(from: 0, to: count, by: FloatLanes.scalarCount) {
@@ -89,24 +90,32 @@ public enum FlowColor {
                 let squares = nu * nu + nv * nv
                 let angle = fastTorchAtan2(negated(nv), negated(nu)) / pi  // not -nv: see negated
                 let position = (angle + 1) / 2 * Float(wheelSize - 1)
+                // lower = Int(position), fraction = position − Float(lower), for all lanes: the
+                // 1.5·2²³ trick rounds to an integer (exact here, 0 ≤ position ≤ 54, as |angle| ≤ 1),
+                // then one step down where that rounded up gives the floor.
+                precondition(all((position .>= 0) .& (position .<= Float(wheelSize - 1))), "FlowColor: wheel position")
+                let shifted = position + magic, rounded = shifted - magic
+                let roundedUp = rounded .> position
+                var lower = unsafeBitCast(shifted, to: IntLanes.self) &- 0x4B40_0000
+                lower.replace(with: lower &- 1, where: roundedUp)
+                let fraction = position - rounded.replacing(with: rounded - 1, where: roundedUp)
                 for lane in 0..<FloatLanes.scalarCount {
                     var length = squares[lane].squareRoot()
                     if saturate { length = min(length, 1) }
-                    paint(position: position[lane], length: length, pairs: pairs, into: out, at: 3 * (block + lane))
+                    paint(lower: Int(lower[lane]), fraction: fraction[lane], length: length, pairs: pairs, into: out,
+                          at: 3 * (block + lane))
                 }
             }
         }
     }
 
-    /// The end of `colour` from the wheel position on — interpolate the two neighbouring wheel
-    /// colours, fade towards white by `length`, store `floor(255 · value)` as bytes — for the three
-    /// channels at once, with the same float32 operations in the same order, so the same bytes.
-    /// `pairs` is `wheelPairs`.
+    /// The end of `colour` from the wheel position on (`lower` = Int(position), `fraction` =
+    /// position − lower): interpolate the two neighbouring wheel colours, fade towards white by
+    /// `length`, store `floor(255 · value)` as bytes — for the three channels at once, with the
+    /// same float32 operations in the same order, so the same bytes. `pairs` is `wheelPairs`.
     @inline(__always)
-    static func paint(position: Float, length: Float, pairs: UnsafePointer<SIMD4<Float>>,
+    static func paint(lower: Int, fraction: Float, length: Float, pairs: UnsafePointer<SIMD4<Float>>,
                       into out: UnsafeMutableBufferPointer<UInt8>, at offset: Int) {
-        let lower = Int(position)  // position ≥ 0, so truncation is floor
-        let fraction = position - Float(lower)
         let f = SIMD4<Float>(repeating: fraction), one = SIMD4<Float>(repeating: 1)
         var value = (one - f) * pairs[2 * lower] + f * pairs[2 * lower + 1]
         value = one - length * (one - value)
@@ -131,12 +140,28 @@ public enum FlowColor {
 
     /// The largest vector length in the field, each length rounded to float32 as torch does.
     /// Square roots round monotonically, so the root of the largest squared length is the
-    /// largest root: one square root per field instead of one per vector.
+    /// largest root: one square root per field instead of one per vector (and the maximum of
+    /// non-NaN values does not depend on the order they are taken in: eight lanes at a time).
     static func largestLength(u: [Float], v: [Float]) -> Float {
+        let count = min(u.count, v.count), blocked = count - count % FloatLanes.scalarCount
         var largest: Float = 0
         u.withUnsafeBufferPointer { u in
             v.withUnsafeBufferPointer { v in
-                for index in 0..<min(u.count, v.count) {
+                if blocked > 0, let uBase = UnsafeRawPointer(u.baseAddress), let vBase = UnsafeRawPointer(v.baseAddress) {
+                    let exponent = FloatBitLanes(repeating: 0x7F80_0000)
+                    var lanes = FloatLanes.zero
+                    for block in stride(from: 0, to: blocked, by: FloatLanes.scalarCount) {
+                        let offset = block * MemoryLayout<Float>.stride
+                        let x = uBase.loadUnaligned(fromByteOffset: offset, as: FloatLanes.self)
+                        let y = vBase.loadUnaligned(fromByteOffset: offset, as: FloatLanes.self)
+                        let nonFinite = (unsafeBitCast(x, to: FloatBitLanes.self) & exponent .== exponent)
+                            .| (unsafeBitCast(y, to: FloatBitLanes.self) & exponent .== exponent)
+                        let squares = (x * x + y * y).replacing(with: 0, where: nonFinite)
+                        lanes.replace(with: squares, where: squares .> lanes)
+                    }
+                    largest = lanes.max()
+                }
+                for index in blocked..<count {
                     let (x, y) = finite(u[index], v[index])
                     largest = max(largest, x * x + y * y)
                 }
