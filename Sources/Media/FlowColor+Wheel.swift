@@ -25,4 +25,12 @@ extension FlowColor {
 
     /// `wheel / 255` in float32, the per-colour division torchvision does for every pixel.
     static let unitWheel: [Float] = wheel.map { $0 / 255 }
+
+    /// For each wheel index i, `unitWheel`'s colour i and the next one round the wheel (i + 1,
+    /// or 0 after the last) as (r, g, b, 0) vectors at 2i and 2i + 1: both colours `paint` mixes.
+    static let wheelPairs: [SIMD4<Float>] = (0..<wheelSize).flatMap { i -> [SIMD4<Float>] in
+        let next = i + 1 == wheelSize ? 0 : i + 1
+        return [SIMD4(unitWheel[3 * i], unitWheel[3 * i + 1], unitWheel[3 * i + 2], 0),
+                SIMD4(unitWheel[3 * next], unitWheel[3 * next + 1], unitWheel[3 * next + 2], 0)]
+    }
 }
