@@ -22,6 +22,8 @@ struct Demo: ParsableCommand {
     @Option(name: .long, help: "Average frames per synthetic clip.") var frames: Int = 24
     @Option(name: .long, help: "Stages run at once.") var jobs: Int = 2
     @Flag(name: .long, help: "Do not echo the stages' output.") var quiet = false
+    @Option(name: .long, help: ArgumentHelp("Leave out the variants whose name starts with this (repeatable; demo.yaml itself always runs): e.g. demo-amclip for the TFAM rows alone.", valueName: "prefix"))
+    var skip: [String] = []
 
     mutating func validate() throws {
         guard clips >= 10 else { throw ValidationError("--clips must be at least 10") }
@@ -44,7 +46,8 @@ struct Demo: ParsableCommand {
                 throw ExitCode(2)
             }
             root = dataset ?? defaultDataset.description
-            family = try Self.family(folder: base.file.deletingLastPathComponent()).map { name in
+            let names = try Self.family(folder: base.file.deletingLastPathComponent())
+            family = try names.filter { name in name == "demo" || !skip.contains { name.hasPrefix($0) } }.map { name in
                 let arguments = [name] + (cache.map { ["--cache", $0] } ?? []) + (dataset.map { ["--set", "dataset=\($0)"] } ?? [])
                 let options = try PipelineOptions.parse(arguments)
                 return (options, try options.load())

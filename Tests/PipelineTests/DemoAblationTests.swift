@@ -5,7 +5,7 @@ import XCTest
 /// `vimo demo` proves its thesis: on the synthetic motion task, whose labels no single frame
 /// shows, the real pipeline (decode → DIS flow → MoCLIP student → TFAM) with motion beats
 /// appearance alone and the chance level of random scores by far, and appearance alone stays near
-/// chance; AnimalMotionCLIP's tiny X-CLIP on colour-coded flow beats it on RGB frames. One run of the demo family on a smaller copy of the demo dataset (120 clips of about
+/// chance. (`--skip demo-amclip`: the AnimalMotionCLIP rows are AnimalMotionCLIPDemoTests'.) One run of the demo family on a smaller copy of the demo dataset (120 clips of about
 /// 12 frames, fixed seeds) serves every assertion.
 final class DemoAblationTests: XCTestCase {
     /// Runs `vimo` in the repository root (where `pipelines/` is), as `make demo` does.
@@ -32,7 +32,8 @@ final class DemoAblationTests: XCTestCase {
             if self?.testRun?.hasSucceeded == true { try? FileManager.default.removeItem(at: root) }
         }
         let dataset = root.appendingPathComponent("dataset"), cache = root.appendingPathComponent("cache")
-        let run = try vimo(["demo", "--dataset", dataset.path, "--cache", cache.path, "--clips", "120", "--frames", "12", "--quiet"])
+        let run = try vimo(["demo", "--dataset", dataset.path, "--cache", cache.path, "--clips", "120", "--frames", "12", "--quiet",
+                             "--skip", "demo-amclip"])  // AnimalMotionCLIP's rows: AnimalMotionCLIPDemoTests, on more videos
         XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
 
         // The table: a row per fusion, then chance, mAP before micro AP; and where the chart is.
@@ -42,8 +43,7 @@ final class DemoAblationTests: XCTestCase {
             let name = line.range(of: #"\s+[0-9.]+ %"#, options: .regularExpression).map { line[..<$0.lowerBound] } ?? Substring(line)
             return name.trimmingCharacters(in: .whitespaces)
         }
-        XCTAssertEqual(rows, ["rgb", "motion", "concat-embedding", "concat-temporal", "cross", "amclip rgb", "amclip flow",
-                              "amclip rgb+flow", "chance"], run.stdout)
+        XCTAssertEqual(rows, ["rgb", "motion", "concat-embedding", "concat-temporal", "cross", "chance"], run.stdout)
         XCTAssertTrue(lines[header + 1].contains("mAP (macro)") && lines[header + 1].hasSuffix("micro AP"), lines[header + 1])
         let svg = root.appendingPathComponent("ablation.svg")
         XCTAssertTrue(run.stdout.contains(svg.path) || run.stdout.contains("ablation.svg"), run.stdout)
@@ -68,11 +68,7 @@ final class DemoAblationTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(motion - chance, 0.20, "motion beats chance by 20 points: \(summary)")
         XCTAssertGreaterThanOrEqual(cross - chance, 0.20, "cross fusion beats chance by 20 points: \(summary)")
         XCTAssertLessThanOrEqual(abs(rgb - chance), 0.10, "appearance alone stays within 10 points of chance: \(summary)")
-        // AnimalMotionCLIP (a tiny X-CLIP trained from scratch): colour-coded flow alone beats RGB frames alone.
-        let (amRGB, amFlow) = (try XCTUnwrap(map["amclip rgb"]), try XCTUnwrap(map["amclip flow"]))
-        XCTAssertNotNil(map["amclip rgb+flow"])
-        XCTAssertGreaterThanOrEqual(amFlow - amRGB, 0.15, "AnimalMotionCLIP on flow beats it on RGB by 15 points: \(summary)")
-        XCTAssertLessThanOrEqual(abs(amRGB - chance), 0.10, "AnimalMotionCLIP on RGB stays within 10 points of chance: \(summary)")
+
 
         // Model selection had a validation split worth choosing by, and said so.
         let runs = try FileManager.default.contentsOfDirectory(atPath: cache.appendingPathComponent("runs").path)
