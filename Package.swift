@@ -141,7 +141,8 @@ let package = Package(
         .executableTarget(name: "vimo-bench-stage", dependencies: ["Core", "Store", "StageCLI"], path: "bench/RunnerBench"),
         .executableTarget(name: "vimo-bench-xclip", dependencies: ["Torch", "Models"], path: "bench/XCLIPBench"),
         .executableTarget(name: "vimo-bench-flow", dependencies: ["Torch", "Models", "Vision"], path: "bench/FlowBench"),
-        .executableTarget(name: "vimo-bench-amclip", dependencies: ["AMCLIP", "Torch", "Models", "Media", "Store"], path: "bench/AMCLIPBench"),
+        .executableTarget(name: "vimo-bench-amclip", dependencies: ["AMCLIP", "Torch", "Models", "Media", "Store", "Core", "Datasets", "Text", "Training"],
+                          path: "bench/AMCLIPBench"),
 
         // Helpers shared by the test targets (fixtures, running programs); never shipped.
         .target(name: "TestSupport", dependencies: ["Media", "Torch", "Core"]),

@@ -3,9 +3,9 @@ themselves — a PyTorch Dataset that decodes each video's mp4 every epoch (torc
 FFmpeg-based reader in Debian's python3-torchvision; torchvision.io.read_video needs PyAV, which Debian's
 python3-torch set-up does not have) and reads flow as ViMoCLIP stores it, as a colour-coded flow mp4 decoded
 every epoch. Same sampled frames as vimo (the plan vimo-bench-amclip writes), same work per video: the M
-classifiers' clips [I_s1, F_s1, …], resized to 224 (bilinear), ImageNet-normalised, mirrored when the plan says
-(the colour-coded flow image can only be mirrored: its u cannot be negated), batched by a DataLoader with
-WORKERS worker processes, one torch thread each. Prints one JSON line.
+classifiers' clips [I_s1, F_s1, …], resized to the plan's resolution (bilinear) when the images differ from it,
+ImageNet-normalised, mirrored when the plan says (the colour-coded flow image can only be mirrored: its u cannot
+be negated), batched by a DataLoader with WORKERS worker processes, one torch thread each. Prints one JSON line.
 
 usage: python3 amclip_anchor.py PLAN.json VIDEO_DIR FLOW_VIDEO_DIR [DUMP]
 """
@@ -56,10 +56,15 @@ class Clips(Dataset):
         if frames.shape[-2:] != (self.size, self.size):
             frames = F.interpolate(frames, size=(self.size, self.size), mode="bilinear", align_corners=False)
         frames = dict(zip(order, frames))
+        colours = {s: image.float() / 255 for s, image in flow.items()}
+        if next(iter(flow.values())).shape[-2:] != (self.size, self.size):  # a model smaller than the cache (training)
+            fields = sorted(flow)
+            resized = F.interpolate(torch.stack([colours[s] for s in fields]), size=(self.size, self.size), mode="bilinear", align_corners=False)
+            colours = dict(zip(fields, resized))
         images = []
         for clip in clips:
             for s in clip:
-                images += [frames[numbers[s]], flow[s].float() / 255]
+                images += [frames[numbers[s]], colours[s]]
         x = (torch.stack(images) - self.mean) / self.std
         if item["flips"][self.epoch]:
             x = torch.flip(x, dims=[-1])

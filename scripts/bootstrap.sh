@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 # System packages: FFmpeg and HDF5 development files, the ffmpeg CLI (reference for tests),
 # libtorch with an optimised BLAS (without it transformer work is 30–60× slower),
 # Debian's Python with h5py/numpy/torch (interop tests and reference values), and rsvg-convert
-# (librsvg2-bin) for the PNG of the demo's ablation chart.
+# (librsvg2-bin) for the PNG of the demo's ablation chart, and GNU time (peak memory in bench/amclip.sh).
 APT_PACKAGES=(
   pkg-config
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg
@@ -17,6 +17,7 @@ APT_PACKAGES=(
   python3 python3-pip python3-venv python3-h5py python3-numpy python3-torch python3-torchvision python3-opencv python3-sklearn
   bc
   librsvg2-bin
+  time
 )
 
 missing=()
