@@ -44,6 +44,11 @@ public final class ClipSource: @unchecked Sendable {
 
     private let lock = NSLock()
     private var readers: [URL: ShardReader] = [:]
+    /// The open readers, least recently used first.
+    private var recent: [URL] = []
+    /// Shard files kept open at once: each open HDF5 file holds ~25 MB (measured: bench/RESULTS.md, issue 15 (b)), and
+    /// Animal Kingdom's cache has hundreds of shards; a reader in use elsewhere stays alive until that read ends.
+    public static let openShards = 16
 
     /// Indexes `frames` (vimo-decode output) and `flow` (vimo-flow output over the same frames), and checks
     /// that the first shard of each holds RGB frames / flow fields of one size. Throws `ClipError.unusableFolder`
@@ -62,6 +67,7 @@ public final class ClipSource: @unchecked Sendable {
         height = h
         width = w
         readers[first] = firstReader
+        recent = [first]
         if let flow {
             let flowIndex = try ShardIndex.build(directory: flow)
             guard let firstFlow = flowIndex.shards.first else {
@@ -77,6 +83,7 @@ public final class ClipSource: @unchecked Sendable {
                                                + "the flow folder was not computed from this decode folder")
             }
             readers[firstFlow] = flowReader
+            recent.append(firstFlow)
             self.flow = flowIndex
         } else {
             self.flow = nil
@@ -164,9 +171,21 @@ public final class ClipSource: @unchecked Sendable {
     private func reader(_ url: URL) throws -> ShardReader {
         lock.lock()
         defer { lock.unlock() }
-        if let reader = readers[url] { return reader }
+        if let reader = readers[url] {
+            if recent.last != url, let index = recent.firstIndex(of: url) { recent.append(recent.remove(at: index)) }
+            return reader
+        }
         let reader = try ShardReader(url: url)
         readers[url] = reader
+        recent.append(url)
+        while recent.count > Self.openShards { readers[recent.removeFirst()] = nil }
         return reader
+    }
+
+    /// Shard files this source holds open now (at most `openShards`).
+    public var openShardCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return readers.count
     }
 }

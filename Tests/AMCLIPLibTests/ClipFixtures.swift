@@ -30,23 +30,29 @@ enum ClipFixtures {
         return out
     }
 
-    /// `videos` (id, frame count) as a decode folder and a flow folder (N − 1 fields each; `flowCounts` overrides).
+    /// `videos` (id, frame count) as a decode folder and a flow folder (N − 1 fields each; `flowCounts` overrides),
+    /// `videosPerShard` videos in each shard file (all in one when nil).
     static func write(to root: URL, videos: [(String, Int)], width: Int, height: Int,
-                      flowCounts: [String: Int] = [:]) throws -> (frames: URL, flow: URL) {
+                      flowCounts: [String: Int] = [:], videosPerShard: Int? = nil) throws -> (frames: URL, flow: URL) {
         let frames = root.appendingPathComponent("frames"), flow = root.appendingPathComponent("flow")
-        let decode = try ShardWriter(directory: frames, worker: "w0", metadata: ShardMetadata(stage: "decode", fingerprint: "f", params: "{}"),
-                                     payload: .frames(height: height, width: width, channels: 3))
-        let fields = try ShardWriter(directory: flow, worker: "w0", metadata: ShardMetadata(stage: "flow", fingerprint: "g", params: "{}"),
-                                     payload: .flow(height: height, width: width))
-        for (v, (id, count)) in videos.enumerated() {
-            try decode.append(item: id, source: "s\(v)", frameIndex: (0..<count).map(Int32.init),
-                              frames: Self.frames(video: v, count: count, width: width, height: height))
-            let pairs = flowCounts[id] ?? max(0, count - 1)
-            try fields.append(item: id, source: "t\(v)", frameIndex: (0..<pairs).map(Int32.init),
-                              flow: Self.fields(video: v, count: pairs, width: width, height: height))
+        let perShard = videosPerShard ?? max(1, videos.count)
+        for start in stride(from: 0, to: videos.count, by: perShard) {
+            let worker = "w\(start / perShard)"
+            let decode = try ShardWriter(directory: frames, worker: worker, metadata: ShardMetadata(stage: "decode", fingerprint: "f", params: "{}"),
+                                         payload: .frames(height: height, width: width, channels: 3))
+            let fields = try ShardWriter(directory: flow, worker: worker, metadata: ShardMetadata(stage: "flow", fingerprint: "g", params: "{}"),
+                                         payload: .flow(height: height, width: width))
+            for v in start..<min(start + perShard, videos.count) {
+                let (id, count) = videos[v]
+                try decode.append(item: id, source: "s\(v)", frameIndex: (0..<count).map(Int32.init),
+                                  frames: Self.frames(video: v, count: count, width: width, height: height))
+                let pairs = flowCounts[id] ?? max(0, count - 1)
+                try fields.append(item: id, source: "t\(v)", frameIndex: (0..<pairs).map(Int32.init),
+                                  flow: Self.fields(video: v, count: pairs, width: width, height: height))
+            }
+            _ = try decode.commit()
+            _ = try fields.commit()
         }
-        _ = try decode.commit()
-        _ = try fields.commit()
         return (frames, flow)
     }
 }

@@ -39,6 +39,25 @@ final class ClipSourceTests: XCTestCase {
         }
     }
 
+    /// A cache of many shards: at most `openShards` files stay open, and rows read after an eviction are still right.
+    func testOpenShardFilesAreBounded() throws {
+        let root = try TestSupport.temporaryFolder("vimo-amclip-shards")
+        addTeardownBlock { try? FileManager.default.removeItem(at: root) }
+        let videos = (0..<24).map { ("V\(String(format: "%02d", $0))", 3) }
+        let (frames, flow) = try ClipFixtures.write(to: root, videos: videos, width: Self.width, height: Self.height, videosPerShard: 1)
+        let source = try ClipSource(frames: frames, flow: flow)
+        let plane = Self.width * Self.height
+        for round in 0..<2 {
+            for (v, (id, _)) in videos.enumerated() {
+                let rows = try source.read(video: id, indices: [1], modality: .rgbFlow)
+                let expected = ClipFixtures.frames(video: v, count: 3, width: Self.width, height: Self.height)
+                XCTAssertEqual(rows.frames, Array(expected[(plane * 3)..<(2 * plane * 3)]), "\(id), round \(round)")
+                XCTAssertLessThanOrEqual(source.openShardCount, ClipSource.openShards)
+            }
+        }
+        XCTAssertEqual(source.openShardCount, ClipSource.openShards, "48 shard files read, 16 open")
+    }
+
     func testPipelineClipsAreTheSamplersRowsThroughTheBuilder() throws {
         let (frames, flow) = try folders()
         let source = try ClipSource(frames: frames, flow: flow)
