@@ -71,6 +71,13 @@ struct LabelledVideos {
     }
 }
 
+/// `prompts` as CLIP token ids (K, context) for the text tower, with the vocabulary `ZeroShot.tokenizer` finds from
+/// `vocabulary` or beside `weights`.
+func promptIDs(_ prompts: [String], context: Int, vocabulary: String?, weights: URL) throws -> Tensor {
+    let ids = try ZeroShot.tokenizer(vocabulary: vocabulary, weights: weights).tokenize(prompts, contextLength: context)
+    return try Tensor(ids.flatMap { $0.map(Int64.init) }, shape: [ids.count, context])
+}
+
 /// The videos of `candidates` that can give the pipeline's clips; the others, each with the reason, for the terminal.
 func usableVideos(_ candidates: [String], pipeline: ClipPipeline) -> (usable: [String], problems: [(String, String)]) {
     var usable: [String] = [], problems: [(String, String)] = []

@@ -80,10 +80,9 @@ struct Predict: ParsableCommand {
             problems = failed.count
             guard !videos.isEmpty else { throw AMCLIPFailure("no video of \(cache.frames) (split \(split)) can be scored") }
 
-            let tokenizer = try ZeroShot.tokenizer(vocabulary: vocabulary, weights: URL(fileURLWithPath: "data/samples/none"))
-            let context = spec.model.xclip.text.context
-            let ids = try tokenizer.tokenize(spec.prompts, contextLength: context)
-            let text = try model.textEmbeddings(ids: Tensor(ids.flatMap { $0.map(Int64.init) }, shape: [ids.count, context]).to(device))
+            let ids = try promptIDs(spec.prompts, context: spec.model.xclip.text.context, vocabulary: vocabulary,
+                                    weights: URL(fileURLWithPath: "data/samples/none"))
+            let text = try model.textEmbeddings(ids: ids.to(device))
             let (probabilities, _) = try scores(model, pipeline: pipeline, videos: videos, text: text, labels: nil,
                                                 compute: dtype == "bf16" ? .bfloat16 : nil, device: device, batch: batch)
 

@@ -224,7 +224,8 @@ struct ClassifierTrainer {
         if let alpha = options.promptAlpha { try xclip.setPromptAlpha(alpha) }
         let model = try MotionClassifier(spec.model, xclip: xclip, prior: prior)
         try model.to(device: device)
-        let ids = try tokenIDs(spec.prompts, context: xclip.config.text.context, weights: options.`init`)
+        let ids = try promptIDs(spec.prompts, context: xclip.config.text.context, vocabulary: options.vocabulary,
+                                weights: URL(fileURLWithPath: options.`init`.hasPrefix("random:") ? "data/samples/none" : options.`init`))
         let text = try model.textEmbeddings(ids: ids.to(device))
         let groups = model.trainingGroups(newScale: options.newLrScale, weightDecay: options.weightDecay, freezeVision: options.freezeVision)
         let optimizer = try Optimizer.adamW(groups: groups, lr: options.baseRate, betas: (0.9, 0.98), eps: 1e-8)
@@ -301,14 +302,6 @@ struct ClassifierTrainer {
         }
         let loaded = try ModelFrames.adapt(try XCLIPWeights.load(URL(fileURLWithPath: start), config: named), frames: images)
         return (loaded.model, loaded.normalization)
-    }
-
-    /// The prompts as CLIP token ids (K, context).
-    private func tokenIDs(_ prompts: [String], context: Int, weights: String) throws -> Tensor {
-        let near = URL(fileURLWithPath: weights.hasPrefix("random:") ? "data/samples/none" : weights)
-        let tokenizer = try ZeroShot.tokenizer(vocabulary: options.vocabulary, weights: near)
-        let ids = try tokenizer.tokenize(prompts, contextLength: context)
-        return try Tensor(ids.flatMap { $0.map(Int64.init) }, shape: [ids.count, context])
     }
 
     private func settings() -> [String: String] {

@@ -95,11 +95,8 @@ struct ZeroShot: ParsableCommand {
             }
             let classList = try classes.map { try ClassList.read(classesTxt: URL(fileURLWithPath: $0)) } ?? ClassList.animalKingdomBuiltIn
             let prompts = classList.names.map { template.replacingOccurrences(of: "{}", with: $0) }
-            let tokenizer = try Self.tokenizer(vocabulary: vocabulary, weights: weightsURL)
-            let ids = try tokenizer.tokenize(prompts, contextLength: model.config.text.context)
-            let textEmbeddings = try Torch.withoutGrad {
-                try model.encodeText(Tensor(ids.flatMap { $0.map(Int64.init) }, shape: [ids.count, model.config.text.context]).to(device))
-            }
+            let ids = try promptIDs(prompts, context: model.config.text.context, vocabulary: vocabulary, weights: weightsURL)
+            let textEmbeddings = try Torch.withoutGrad { try model.encodeText(ids.to(device)) }
             let items = ItemStage(stage: "amclip-zero-shot", upstream: URL(fileURLWithPath: frames), output: output,
                                   shard: stage.selector, itemsPerShard: itemsPerShard, compression: .none, rowUnit: "videos",
                                   inputs: ["frames": frames, "weights": weights])
