@@ -1,3 +1,4 @@
+import Foundation
 import Torch
 
 /// Sampler + cache + builder: the clip classifier m of M sees of a video in an epoch.
@@ -47,5 +48,35 @@ public struct ClipPipeline: Sendable {
         try ClipBuilder.batch(videos.enumerated().map { b, video in
             try clip(video: video, classifier: m, epoch: epoch, training: training, flip: flips?[b] ?? false)
         })
+    }
+
+    /// The clips of all M classifiers for each of `videos`, (B, M, T, 3, R, R) on the CPU, the videos built at once
+    /// on all cores (each as `clips(video:…)`: its rows read and its flow fields coloured once); `flips[b]` mirrors
+    /// video b. The first video that cannot give a clip throws.
+    public func clips(videos: [String], epoch: Int, training: Bool, flips: [Bool]) throws -> Tensor {
+        precondition(flips.count == videos.count, "ClipPipeline.clips: \(flips.count) flips for \(videos.count) videos")
+        let results = Results(count: videos.count)
+        DispatchQueue.concurrentPerform(iterations: videos.count) { b in
+            results.set(b, Result { try clips(video: videos[b], epoch: epoch, training: training, flip: flips[b]) })
+        }
+        return try ClipBuilder.batch(try results.values())
+    }
+}
+
+/// Per-video results written from several threads.
+private final class Results: @unchecked Sendable {
+    private var slots: [Result<Tensor, Error>?]
+    private let lock = NSLock()
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ index: Int, _ result: Result<Tensor, Error>) {
+        lock.lock()
+        slots[index] = result
+        lock.unlock()
+    }
+    func values() throws -> [Tensor] {
+        try slots.map { slot in
+            guard let slot else { throw TorchError.invalidArgument("ClipPipeline.clips: a clip was not built") }
+            return try slot.get()
+        }
     }
 }

@@ -92,32 +92,9 @@ func usableVideos(_ candidates: [String], pipeline: ClipPipeline) -> (usable: [S
     return (usable, problems)
 }
 
-/// The clips of `videos` for all M classifiers, (B, M, T, 3, R, R) on `device`, built on all cores (each video's
-/// frames read and flow fields coloured once); `flips[b]` mirrors video b.
+/// The clips of `videos` for all M classifiers, (B, M, T, 3, R, R) on `device` (`ClipPipeline.clips(videos:…)`).
 func clipBatch(_ pipeline: ClipPipeline, videos: [String], epoch: Int, training: Bool, flips: [Bool], device: Device) throws -> Tensor {
-    let results = ClipResults(count: videos.count)
-    DispatchQueue.concurrentPerform(iterations: videos.count) { b in
-        results.set(b, Result { try pipeline.clips(video: videos[b], epoch: epoch, training: training, flip: flips[b]) })
-    }
-    return try ClipBuilder.batch(try results.values()).to(device)
-}
-
-/// Per-video results written from several threads.
-private final class ClipResults: @unchecked Sendable {
-    private var slots: [Result<Tensor, Error>?]
-    private let lock = NSLock()
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func set(_ index: Int, _ result: Result<Tensor, Error>) {
-        lock.lock()
-        slots[index] = result
-        lock.unlock()
-    }
-    func values() throws -> [Tensor] {
-        try slots.map { slot in
-            guard let slot else { throw AMCLIPFailure("a clip was not built") }
-            return try slot.get()
-        }
-    }
+    try pipeline.clips(videos: videos, epoch: epoch, training: training, flips: flips).to(device)
 }
 
 /// How the classifier reads a video, everything a checkpoint must carry for prediction to see what training saw.

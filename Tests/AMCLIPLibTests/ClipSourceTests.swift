@@ -84,6 +84,14 @@ final class ClipSourceTests: XCTestCase {
                                try pipeline.clip(video: "LONG", classifier: m, epoch: 1, training: true, flip: flip).toArray(Float.self), "m=\(m)")
             }
         }
+        // Every classifier's clips of several videos, built at once: each video as clips(video:) gives it.
+        let all = try pipeline.clips(videos: ["LONG", "TWO", "FIVE"], epoch: 3, training: true, flips: [true, false, false])
+        XCTAssertEqual(all.shape[0...1], [3, pipeline.sampler.classifiers])
+        for (b, (video, flip)) in zip(["LONG", "TWO", "FIVE"], [true, false, false]).enumerated() {
+            XCTAssertEqual(try all.at(b).toArray(Float.self),
+                           try pipeline.clips(video: video, epoch: 3, training: true, flip: flip).toArray(Float.self), video)
+        }
+        XCTAssertThrowsError(try pipeline.clips(videos: ["TWO", "NOPE"], epoch: 0, training: false, flips: [false, false]))
         let batch = try pipeline.batch(videos: ["TWO", "FIVE", "LONG"], classifier: 0, epoch: 0, training: false, flips: [false, true, false])
         XCTAssertEqual(batch.shape, [3, 8, 3, 8, 8])
     }
