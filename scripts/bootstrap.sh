@@ -7,7 +7,9 @@ cd "$(dirname "$0")/.."
 # System packages: FFmpeg and HDF5 development files, the ffmpeg CLI (reference for tests),
 # libtorch with an optimised BLAS (without it transformer work is 30–60× slower),
 # Debian's Python with h5py/numpy/torch (interop tests and reference values), and rsvg-convert
-# (librsvg2-bin) for the PNG of the demo's ablation chart, and GNU time (peak memory in bench/amclip.sh).
+# (librsvg2-bin) for the PNG of the demo's ablation chart, GNU time (peak memory in bench/amclip.sh),
+# and Debian's Slurm (controller, compute daemon, client; munge is its hard dependency) for the
+# local two-node cluster of scripts/slurm-local.sh, which the executor tests run against.
 APT_PACKAGES=(
   pkg-config
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg
@@ -18,6 +20,7 @@ APT_PACKAGES=(
   bc
   librsvg2-bin
   time
+  slurmctld slurmd slurm-client munge
 )
 
 missing=()

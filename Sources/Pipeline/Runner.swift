@@ -17,6 +17,18 @@ public struct RunOptions: Sendable {
     public var lockTimeout: TimeInterval?
     /// The command line, for lock holder lines and the run record.
     public var command = "vimo run"
+    /// `--executor`: where every stage runs, over the pipeline's and stages' `executor:`.
+    public var executor: ExecutorKind?
+    /// `--slurm-*`: resources over every stage's.
+    public var slurm = SlurmResources()
+    /// The environment for `VIMO_EXECUTOR` and `VIMO_SLURM_*` (the weakest settings).
+    public var environment: [String: String] = ProcessInfo.processInfo.environment
+    /// Slurm: resubmit a stage's failed tasks up to this many times.
+    public var retries = 0
+    /// Slurm: submit what can be submitted and return without following the jobs.
+    public var detach = false
+    /// Slurm: seconds between looks at the jobs.
+    public var pollInterval: TimeInterval = 0.25
 
     public init() {}
 }
@@ -28,6 +40,10 @@ public enum StageAction: String, Codable, Sendable {
     case failed
     case notRun = "not run"
     case wouldRun = "would run"
+    /// Submitted to Slurm by a `--detach`ed run; a later run or status follows it.
+    case submitted
+    /// Not submitted by a `--detach`ed run: it needs the result of a stage still on the cluster.
+    case deferred
 }
 
 /// One stage's line in the run record.
@@ -60,6 +76,23 @@ public struct StageResult: Codable, Sendable {
     public var log: String?
     /// Every process's log when the stage ran as several processes (`processes: N`).
     public var logs: [String]?
+    /// Where it ran (absent: local).
+    public var executor: ExecutorKind?
+    /// Slurm: every submission (first, retries, resubmissions after a dependency failed).
+    public var jobs: [SlurmJob]?
+    /// Slurm: each task's last state, exit code, node and log.
+    public var tasks: [SlurmTaskOutcome]?
+}
+
+/// How one Slurm task of a stage ended (its latest attempt).
+public struct SlurmTaskOutcome: Codable, Equatable, Sendable {
+    public var task: Int
+    public var job: String
+    public var attempt: Int
+    public var state: String
+    public var exitCode: String?
+    public var node: String?
+    public var log: String?
 }
 
 extension StageResult {
@@ -80,6 +113,12 @@ public enum RunEvent: Sendable {
     case tookOverLock(stage: String, previousHolder: String)
     case finished(StageResult)
     case notRun(stage: String, reason: String)
+    /// Slurm: a stage's tasks were submitted (or a detached run's jobs picked up: `adopted`).
+    case submitted(stage: String, jobs: [String], tasks: Int, dependsOn: [String], adopted: Bool)
+    /// Slurm: a stage's tasks changed state (`6/16 tasks done, 10 running (job 4213)`).
+    case cluster(stage: String, progress: String)
+    /// Slurm: failed tasks are submitted again.
+    case retrying(stage: String, tasks: [Int], job: String, attempt: Int, failures: [String])
 }
 
 /// The record of one `vimo run` (`<cache>/runs/<id>/record.json`, logs beside it).
@@ -104,6 +143,8 @@ public struct RunRecord: Codable, Sendable {
     public var succeeded: Bool
     /// Whether the run was stopped by `interrupt()` (SIGINT, SIGTERM).
     public var interrupted: Bool
+    /// Whether it submitted to Slurm and returned (`--detach`).
+    public var detached: Bool?
     /// One entry per stage.
     public var stages: [StageResult]
     /// The folder holding record.json, logs/ and summaries/.
@@ -117,16 +158,19 @@ public final class Runner: @unchecked Sendable {
     public let planner: Planner
     /// What was asked.
     public let options: RunOptions
-    private let events: @Sendable (RunEvent) -> Void
-    private let condition = NSCondition()
+    let events: @Sendable (RunEvent) -> Void
+    let condition = NSCondition()
 
-    private enum State { case pending, running, done(StagePlan), failed, skipped, wouldRun(StagePlan) }
-    private var states: [String: State] = [:]
+    enum State { case pending, running, done(StagePlan), failed, skipped, wouldRun(StagePlan), submitted(StagePlan), deferred }
+    var states: [String: State] = [:]
     private var results: [String: StageResult] = [:]
     /// Stage processes running now (pid), for `interrupt()`.
     private var children: Set<Int32> = []
+    /// Slurm jobs of this run by stage, for dependencies and for `interrupt()`.
+    var clusterJobs: [String: [String]] = [:]
+    let slurm = SlurmClient()
     /// Set by `interrupt()`: start nothing more.
-    private var interrupted = false
+    var interrupted = false
     /// The folders this run planned, registered in `<run folder>/uses.json` as they are planned.
     private var uses: RunUses?
     private var usesFolder: URL?
@@ -144,7 +188,7 @@ public final class Runner: @unchecked Sendable {
         self.events = events
     }
 
-    private var pipeline: PipelineDefinition { planner.pipeline }
+    var pipeline: PipelineDefinition { planner.pipeline }
     private var workspace: Workspace { planner.workspace }
 
     /// The stages a run touches: the targets and everything they need, or all.
@@ -173,9 +217,11 @@ public final class Runner: @unchecked Sendable {
         condition.lock()
         interrupted = true
         let running = children
+        let jobs = clusterJobs.values.flatMap { $0 }
         condition.broadcast()
         condition.unlock()
         for pid in running { kill(pid, SIGTERM) }
+        if !options.detach { slurm.cancel(jobs) }
     }
 
     /// Runs the pipeline; returns the run record (also written under `<cache>/runs/`).
@@ -211,7 +257,11 @@ public final class Runner: @unchecked Sendable {
                 }
             }
             let settled = selected.allSatisfy { name in
-                switch states[name]! { case .pending, .running: return false; default: return true }
+                switch states[name]! {
+                case .pending, .running: return false
+                case .submitted: return options.detach
+                default: return true
+                }
             }
             if settled { break }
             if !progressed { condition.wait() }
@@ -223,7 +273,7 @@ public final class Runner: @unchecked Sendable {
                                host: ProcessInfo.processInfo.hostName, pid: getpid(), startedAt: Clock.stamp(start),
                                finishedAt: Clock.stamp(), seconds: Date().timeIntervalSince(start),
                                succeeded: ordered.allSatisfy { $0.action != .failed && $0.action != .notRun },
-                               interrupted: isInterrupted, stages: ordered, folder: folder.path)
+                               interrupted: isInterrupted, detached: options.detach ? true : nil, stages: ordered, folder: folder.path)
         if !options.dryRun {
             let url = folder.appendingPathComponent("record.json")
             do {
@@ -251,9 +301,22 @@ public final class Runner: @unchecked Sendable {
             return true
         }
         var upstream: [String: StagePlan] = [:]
+        let onCluster = executor(for: stage) == .slurm
         for dependency in stage.dependencies {
             switch states[dependency]! {
             case .done(let plan), .wouldRun(let plan): upstream[dependency] = plan
+            case .submitted(let plan):
+                // Still on the cluster: a Slurm stage whose plan does not need its result is
+                // submitted now with --dependency=afterok; any other waits (or, detached, is deferred).
+                if onCluster && Self.canChain(upstream: plan.kind, downstream: StageCatalog.kind(of: stage)) {
+                    upstream[dependency] = plan
+                } else if options.detach {
+                    return defer_(name, reason: "needs the result of \(dependency), still on the cluster; a later `vimo run` submits it")
+                } else {
+                    return false
+                }
+            case .deferred:
+                return defer_(name, reason: "after \(dependency), deferred")
             case .failed, .skipped:
                 states[name] = .skipped
                 let reason = "upstream \(dependency) did not complete"
@@ -263,8 +326,9 @@ public final class Runner: @unchecked Sendable {
             case .pending, .running: return false
             }
         }
-        if !options.dryRun {
-            let running = states.values.filter { if case .running = $0 { return true }; return false }.count
+        if !options.dryRun && !onCluster {
+            // --jobs bounds local processes; Slurm stages wait on the cluster's queue instead.
+            let running = states.filter { if case .running = $0.value { return executor(for: pipeline[stage: $0.key]!) == .local }; return false }.count
             guard running < max(1, options.jobs) else { return false }
         }
         states[name] = .running
@@ -296,7 +360,11 @@ public final class Runner: @unchecked Sendable {
             Thread { [self] in
                 let outcome = execute(stage, plan: plan, upstream: upstreamPlans, forced: forced, runFolder: runFolder)
                 condition.lock()
-                states[name] = outcome.plan.map { .done($0) } ?? .failed
+                switch outcome.result.action {
+                case .submitted: states[name] = .submitted(outcome.plan ?? plan)
+                case .notRun: states[name] = .skipped
+                default: states[name] = outcome.plan.map { .done($0) } ?? .failed
+                }
                 results[name] = outcome.result
                 condition.broadcast()
                 condition.unlock()
@@ -304,6 +372,32 @@ public final class Runner: @unchecked Sendable {
             }.start()
         }
         return true
+    }
+
+    /// Marks a stage deferred by a detached run (its upstream is still on the cluster). Called with `condition` locked.
+    private func defer_(_ name: String, reason: String) -> Bool {
+        states[name] = .deferred
+        results[name] = StageResult(stage: name, action: .deferred, reasons: [reason])
+        events(.notRun(stage: name, reason: "deferred: " + reason))
+        return true
+    }
+
+    /// Whether a stage can be planned and submitted while its upstream is still on the cluster:
+    /// its fingerprint must not need the upstream's result. A whole-set stage's fingerprint holds
+    /// each item upstream's item index (which videos made it), known only once that stage is done.
+    static func canChain(upstream: StageKind, downstream: StageKind) -> Bool {
+        !(upstream == .items && downstream == .whole)
+    }
+
+    /// Where `stage` runs: `--executor`, else the stage's, the pipeline's, `VIMO_EXECUTOR`, local.
+    func executor(for stage: StageDefinition) -> ExecutorKind {
+        options.executor ?? stage.executor ?? pipeline.executor
+            ?? options.environment["VIMO_EXECUTOR"].flatMap(ExecutorKind.init(rawValue:)) ?? .local
+    }
+
+    /// What `stage` asks of Slurm: `--slurm-*` over the stage's `slurm:` over the pipeline's over `VIMO_SLURM_*`.
+    func resources(for stage: StageDefinition) throws -> SlurmResources {
+        options.slurm.over(stage.slurm.over(pipeline.slurm.over(try SlurmResources.environment(options.environment))))
     }
 
     /// Adds `directory` to the run's uses file before the stage runs, so gc keeps it. Called with `condition` locked.
@@ -336,8 +430,9 @@ public final class Runner: @unchecked Sendable {
 
     /// Takes the stage lock, checks again (another runner may have finished the stage), runs the
     /// executable, and on success records the stage and re-plans it.
-    private func execute(_ stage: StageDefinition, plan: StagePlan, upstream: [String: StagePlan], forced: Bool,
+    private func execute(_ stage: StageDefinition, plan: StagePlan, upstream startUpstream: [String: StagePlan], forced: Bool,
                          runFolder: URL) -> (plan: StagePlan?, result: StageResult) {
+        var upstream = startUpstream
         let name = stage.name
         var result = StageResult(plan, action: .failed)
         guard let directory = plan.directory else {
@@ -372,7 +467,43 @@ public final class Runner: @unchecked Sendable {
         }
 
         let started = Date()
-        let launch = launchProcesses(current, lock: lock, runFolder: runFolder)
+        var launch: (exit: StageProcess.Exit?, problem: String?, logs: [String], counts: SummaryCounts)
+        if executor(for: stage) == .slurm {
+            let cluster = runOnCluster(stage, plan: current, upstream: upstream, lock: lock, runFolder: runFolder)
+            result.executor = .slurm
+            result.jobs = cluster.jobs.isEmpty ? nil : cluster.jobs
+            result.tasks = cluster.tasks.isEmpty ? nil : cluster.tasks
+            if cluster.detached {
+                result.action = .submitted
+                result.log = cluster.logs.first
+                result.logs = cluster.logs.count > 1 ? cluster.logs : nil
+                return (current, result)
+            }
+            if let reason = cluster.upstreamFailed {
+                result.action = .notRun
+                result.reasons = [reason]
+                return (nil, result)
+            }
+            launch = (cluster.exit, cluster.problem, cluster.logs, cluster.counts)
+            if let final = cluster.upstream, final.values.map(\.fingerprint) != upstream.values.map(\.fingerprint)
+                || final.values.contains(where: { $0.status.isUpToDate }) {
+                // Submitted while its upstream was still on the cluster: plan again with the upstream's result.
+                upstream = final
+                do {
+                    let replanned = try planner.plan(stage, upstream: final, force: forced)
+                    guard replanned.fingerprint == current.fingerprint else {
+                        result.reasons.append("its fingerprint changed once the upstream completed; run again")
+                        return (nil, result)
+                    }
+                    current = replanned
+                } catch {
+                    result.reasons.append(error.localizedDescription)
+                    return (nil, result)
+                }
+            }
+        } else {
+            launch = launchProcesses(current, lock: lock, runFolder: runFolder)
+        }
         let finished = Date()
         result.seconds = finished.timeIntervalSince(started)
         result.log = launch.logs.first
@@ -411,6 +542,7 @@ public final class Runner: @unchecked Sendable {
                 }
             }
             try record.write(directory: directory)
+            SlurmClaim.remove(directory: directory)
             let final = try planner.plan(stage, upstream: upstream)
             result.action = .ran
             return (final, result)
@@ -465,7 +597,7 @@ public final class Runner: @unchecked Sendable {
     }
 
     /// Counts from the stage's summary JSON (summed over its processes).
-    struct SummaryCounts {
+    struct SummaryCounts: Sendable {
         var processed: Int?, alreadyCached: Int?, rows: Int?, failed: [String]?
         /// Why a process stopped early (a full disk), from its summary.
         var stopped: String?

@@ -12,6 +12,8 @@ public enum RunnerError: Error, LocalizedError, Equatable {
     case pipelineNotFound(String, searched: [String])
     case invalidStage(String, reason: String)
     case interrupted(stage: String)
+    case invalidSetting(String)
+    case slurm(command: String, reason: String)
 
     /// One line naming what failed and what to do.
     public var errorDescription: String? {
@@ -34,6 +36,10 @@ public enum RunnerError: Error, LocalizedError, Equatable {
             return "stage \(stage): interrupted before it started"
         case .invalidStage(let stage, let reason):
             return "stage \(stage): \(reason)"
+        case .invalidSetting(let text):
+            return text
+        case .slurm(let command, let reason):
+            return "\(command): \(reason)"
         case .pipelineNotFound(let name, let searched):
             return "no pipeline '\(name)' (looked for \(searched.joined(separator: ", ")))"
         }

@@ -91,6 +91,14 @@ public final class StageLock {
         return holder + " (that process has ended; a stage process it started still holds the lock)"
     }
 
+    /// Rewrites the holder line (the runner adds the Slurm jobs it follows).
+    public func update(holder: String) {
+        guard !released else { return }
+        let line = holder + "\n"
+        _ = ftruncate(descriptor, 0)
+        _ = line.withCString { pwrite(descriptor, $0, strlen($0), 0) }
+    }
+
     /// Clears the holder line and drops the lock (idempotent).
     public func release() {
         guard !released else { return }

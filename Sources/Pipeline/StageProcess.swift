@@ -10,8 +10,11 @@ enum StageProcess {
         var signal: Int32?
         /// A problem writing the stage's log (a full disk), when there was one; the stage still ran.
         var logProblem: String?
+        /// The whole description, where the runner knows more than a status (a Slurm task's state and log).
+        var detail: String?
         var succeeded: Bool { signal == nil && status == 0 }
         var text: String {
+            if let detail { return detail }
             guard let signal else {
                 switch status {
                 case 3: return "exit status 3 (stopped: out of disk space or over the file-size limit; committed items are kept)"

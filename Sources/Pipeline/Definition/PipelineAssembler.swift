@@ -7,8 +7,12 @@ enum PipelineAssembler {
         let vars = try buildVars(raw.vars)
         let builder = StageBuilder(expander: ReferenceExpander(vars: vars, stageNames: Set(raw.stages.keys)))
         let stages = try raw.stages.keys.map { try builder.build(raw.stages[$0]!) }
-        return PipelineDefinition(name: name, file: file, description: raw.description,
-                                  vars: vars, stages: try DependencyOrder.sorted(stages))
+        var pipeline = PipelineDefinition(name: name, file: file, description: raw.description,
+                                          vars: vars, stages: try DependencyOrder.sorted(stages))
+        let expander = ReferenceExpander(vars: vars, stageNames: Set(raw.stages.keys))
+        pipeline.executor = try raw.executor.map { try ExecutorKind.parse($0, expander: expander) }
+        pipeline.slurm = try SlurmResources.parse(raw.slurm, expander: expander)
+        return pipeline
     }
 
     /// Vars are scalars or lists of scalars, taken as written (no substitution inside vars).

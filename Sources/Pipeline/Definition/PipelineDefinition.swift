@@ -10,6 +10,10 @@ public struct PipelineDefinition: Equatable, Sendable {
     public var description: String?
     /// The vars, after `extends` merging.
     public var vars: [String: ParamValue]
+    /// Where stages run unless they say (`executor:`).
+    public var executor: ExecutorKind?
+    /// Slurm resources for every stage (`slurm:`); a stage's own entries win.
+    public var slurm = SlurmResources()
     /// The stages in topological order, keeping file order where dependencies allow.
     public var stages: [StageDefinition]
 

@@ -7,6 +7,8 @@ enum RawPipelineMerge {
         result.extends = nil
         if let description = child.description { result.description = description }
         for (name, value) in child.vars { result.vars[name] = value }
+        result.executor = child.executor ?? base.executor
+        result.slurm = apply(child.slurm, to: base.slurm)
         if child.stagesNode.keyPath == "stages" { result.stagesNode = child.stagesNode }
         for (name, override) in child.stages {
             var stage = result.stages[name] ?? RawStage(name: name, location: override.location)
@@ -14,6 +16,8 @@ enum RawPipelineMerge {
             stage.kind = override.kind ?? stage.kind
             stage.version = override.version ?? stage.version
             stage.processes = override.processes ?? stage.processes
+            stage.executor = override.executor ?? stage.executor
+            stage.slurm = apply(override.slurm, to: stage.slurm)
             stage.description = override.description ?? stage.description
             stage.inputs = apply(override.inputs, to: stage.inputs)
             stage.params = apply(override.params, to: stage.params)

@@ -1,7 +1,7 @@
 /// Checks the shape of one pipeline file (allowed keys, names, nesting) and collects its raw values.
 enum RawPipelineParser {
-    static let topLevelKeys = ["description", "extends", "vars", "stages"]
-    static let stageKeys = ["run", "kind", "version", "processes", "inputs", "params", "description"]
+    static let topLevelKeys = ["description", "extends", "vars", "executor", "slurm", "stages"]
+    static let stageKeys = ["run", "kind", "version", "processes", "executor", "slurm", "inputs", "params", "description"]
 
     static func parse(_ root: LocatedNode) throws -> RawPipeline {
         let entries = try root.mappingEntries("a pipeline file")
@@ -23,6 +23,10 @@ enum RawPipelineParser {
                 break
             case "vars":
                 raw.vars = try vars(entry.value)
+            case "executor":
+                raw.executor = entry.value
+            case "slurm":
+                raw.slurm = try slurm(entry.value, nullRemoves: nullRemoves)
             case "stages":
                 sawStages = true
                 raw.stagesNode = entry.value
@@ -82,6 +86,8 @@ enum RawPipelineParser {
             case "kind": stage.kind = entry.value
             case "version": stage.version = entry.value
             case "processes": stage.processes = entry.value
+            case "executor": stage.executor = entry.value
+            case "slurm": stage.slurm = try slurm(entry.value, nullRemoves: nullRemoves)
             case "description": stage.description = entry.value
             case "inputs": stage.inputs = try options(entry.value, what: "inputs", nullRemoves: nullRemoves)
             case "params": stage.params = try options(entry.value, what: "params", nullRemoves: nullRemoves)
@@ -89,6 +95,21 @@ enum RawPipelineParser {
             }
         }
         return stage
+    }
+
+    /// A `slurm:` block: known keys only (their values are checked when the pipeline is assembled).
+    private static func slurm(_ node: LocatedNode, nullRemoves: Bool) throws -> OrderedEntries<LocatedNode> {
+        var entries = OrderedEntries<LocatedNode>()
+        for entry in try node.mappingEntries("slurm") {
+            guard SlurmResources.keys.contains(entry.key) else {
+                throw entry.keyNode.error(unknownKey(entry.key, allowed: SlurmResources.keys))
+            }
+            if entry.value.isNull && !nullRemoves {
+                throw entry.value.error("null is only allowed in a file with 'extends', to remove the base's entry")
+            }
+            entries[entry.key] = entry.value
+        }
+        return entries
     }
 
     private static func options(_ node: LocatedNode, what: String, nullRemoves: Bool) throws -> OrderedEntries<LocatedNode> {

@@ -16,6 +16,8 @@ struct StageBuilder {
             }
             return count
         }
+        stage.executor = try raw.executor.map { try ExecutorKind.parse($0, expander: expander) }
+        stage.slurm = try SlurmResources.parse(raw.slurm, expander: expander)
         stage.description = try raw.description.map { node in
             guard let text = node.scalarText else { throw node.error("expected text, found \(node.kindName)") }
             return text

@@ -10,6 +10,10 @@ public struct StageDefinition: Equatable, Sendable {
     public var version: String?
     /// For an item stage: how many processes share its items (`--shard i/N` each), when the file says.
     public var processes: Int?
+    /// Where the stage runs, when the file says (`executor:`); else the pipeline's, else local.
+    public var executor: ExecutorKind?
+    /// The stage's own Slurm resources (`slurm:`), over the pipeline's.
+    public var slurm = SlurmResources()
     /// Free text describing the stage.
     public var description: String?
     /// The stage's inputs, in file order.
