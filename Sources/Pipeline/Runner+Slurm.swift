@@ -200,7 +200,9 @@ extension Runner {
             Thread.sleep(forTimeInterval: options.pollInterval)
         }
 
-        if finalUpstream == nil && !dependsOn.isEmpty {
+        // Chained on an upstream stage that was still on the cluster when this one was planned (it may have
+        // finished before this one was submitted): its final plan is needed for this stage's record.
+        if finalUpstream == nil && upstream.values.contains(where: { !$0.status.isUpToDate }) {
             switch waitForUpstream(stage) {
             case .failure(let reason): outcome.upstreamFailed = reason.text
             case .success(let plans): finalUpstream = plans

@@ -485,8 +485,7 @@ public final class Runner: @unchecked Sendable {
                 return (nil, result)
             }
             launch = (cluster.exit, cluster.problem, cluster.logs, cluster.counts)
-            if let final = cluster.upstream, final.values.map(\.fingerprint) != upstream.values.map(\.fingerprint)
-                || final.values.contains(where: { $0.status.isUpToDate }) {
+            if let final = cluster.upstream {
                 // Submitted while its upstream was still on the cluster: plan again with the upstream's result.
                 upstream = final
                 do {

@@ -24,6 +24,10 @@ struct Status: ParsableCommand {
                 var text = Console.pad(entry.stage, width) + plan.status.text
                 if let items = plan.record?.items, plan.status.isUpToDate { text += ", \(items) items" }
                 console.line("  " + text)
+                if !plan.status.isUpToDate, let directory = plan.directory,
+                   let cluster = SlurmClaim.progress(directory: directory, fingerprint: plan.fingerprint) {
+                    console.line("  " + String(repeating: " ", count: width) + "on the cluster: " + cluster)
+                }
                 if verbose, let directory = plan.directory {
                     console.line("  " + String(repeating: " ", count: width) + "\(plan.fingerprint ?? "") \(Console.short(directory))")
                 }

@@ -70,8 +70,9 @@ struct PipelineFixture {
     }
 
     /// Starts `vimo run` in the background; output goes to `<root>/<name>.out`.
-    func startRun(_ name: String, extra: [String] = []) throws -> Process {
+    func startRun(_ name: String, extra: [String] = [], environment: [String: String] = [:]) throws -> Process {
         let process = Process()
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.executableURL = URL(fileURLWithPath: TestSupport.product("vimo"))
         process.arguments = ["run", pipeline.path, "--cache", cache.path] + extra
         let log = root.appendingPathComponent(name + ".out")

@@ -83,6 +83,15 @@ public struct SlurmClaim: Codable, Equatable, Sendable {
         return states
     }
 
+    /// What the cluster is doing for the stage folder `directory` (fingerprint `fingerprint`), for `vimo status`;
+    /// nil without a claim.
+    public static func progress(directory: URL, fingerprint: String?, client: SlurmClient = SlurmClient()) -> String? {
+        guard let claim = read(directory: directory), claim.fingerprint == fingerprint else { return nil }
+        let states = claim.states(client)
+        let text = progress(states, count: claim.count, jobs: claim.jobIDs)
+        return states.values.allSatisfy(\.isFinished) ? text + "; ended, `vimo run` records it or submits what failed" : text
+    }
+
     /// `6/16 tasks done, 10 running (job 4213)`: the progress line of `vimo run` and `vimo status`.
     static func progress(_ states: [Int: SlurmTask], count: Int, jobs: [String]) -> String {
         let values = Array(states.values)
