@@ -34,6 +34,7 @@ bench: release
 	bench/integrity.sh
 	bench/xclip.sh
 	bench/amclip.sh
+	bench/slurm.sh
 
 clean:
 	rm -rf .build data/demo data/cache data/bench
