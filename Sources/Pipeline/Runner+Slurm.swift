@@ -67,9 +67,7 @@ extension Runner {
                 outstanding = []
             } else {
                 // Ended: what completed (and left its summary) stays; the rest is submitted again.
-                outstanding = (0..<count).filter { task in
-                    !(ended[task]?.succeeded ?? false) || (plan.kind == .items && !Self.hasSummary(task, claim: existing))
-                }
+                outstanding = Self.failedTasks(ended, count: count, items: plan.kind == .items, claim: existing)
                 claim.jobs = claim.jobs.filter { job in job.tasks.contains { !outstanding.contains($0) } }
             }
         } else {
