@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   pkg-config
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg
-  libhdf5-dev hdf5-filter-plugin
+  libhdf5-dev hdf5-filter-plugin libzstd-dev
   libtorch-dev libopenblas0-openmp
   libopencv-video-dev
   python3 python3-pip python3-venv python3-h5py python3-numpy python3-torch python3-torchvision python3-opencv python3-sklearn
@@ -75,6 +75,17 @@ if ! "$REF_VENV/bin/python" -c "import transformers, ftfy, torch; assert transfo
   rm -rf "$REF_VENV"
   /usr/bin/python3 -m venv --system-site-packages "$REF_VENV"
   "$REF_VENV/bin/pip" install -q --disable-pip-version-check transformers==4.49.0 ftfy==6.3.1
+fi
+
+# What a Python user reading the cache has: pip's h5py 3.16 (HDF5 2.0), hdf5plugin 7.1 (the zstd
+# filter of the `exact` storage profile) and numpy, in a venv of their own (Debian's python3-h5py
+# stays the reference elsewhere). The Store interop tests read every storage profile with it.
+H5_VENV=data/.venv-h5
+if ! "$H5_VENV/bin/python" -c "import h5py, hdf5plugin, numpy; assert h5py.__version__ == '3.16.0' and hdf5plugin.version == '7.1.0'" 2>/dev/null; then
+  echo "bootstrap: setting up $H5_VENV (h5py 3.16.0, hdf5plugin 7.1.0, numpy)" >&2
+  rm -rf "$H5_VENV"
+  /usr/bin/python3 -m venv "$H5_VENV"
+  "$H5_VENV/bin/pip" install -q --disable-pip-version-check h5py==3.16.0 hdf5plugin==7.1.0 numpy==2.4.6
 fi
 
 # CLIP's BPE vocabulary (OpenAI, MIT licence), unpacked from the clip-anytorch wheel above into

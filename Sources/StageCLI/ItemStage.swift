@@ -23,18 +23,18 @@ public struct ItemStage {
     public var output: URL
     public var shard: ShardSelector
     public var itemsPerShard: Int
-    public var compression: Compression
+    public var storage: StorageProfile
     public var rowUnit: String
     public var inputs: [String: String]
 
     public init(stage: String, upstream: URL, output: URL, shard: ShardSelector, itemsPerShard: Int,
-                compression: Compression, rowUnit: String, inputs: [String: String]) {
+                storage: StorageProfile, rowUnit: String, inputs: [String: String]) {
         self.stage = stage
         self.upstream = upstream
         self.output = output
         self.shard = shard
         self.itemsPerShard = itemsPerShard
-        self.compression = compression
+        self.storage = storage
         self.rowUnit = rowUnit
         self.inputs = inputs
     }
@@ -64,7 +64,9 @@ public struct ItemStage {
         for problem in index.problems {
             terminal.warning("unreadable upstream shard, its items are skipped: \(problem.localizedDescription) (\(ItemStageError.remedy))")
         }
-        let metadata = ShardMetadata(stage: stage, fingerprint: fingerprint, params: params, schema: Store.schemaVersion)
+        let metadata = ShardMetadata(stage: stage, fingerprint: fingerprint, params: params, schema: Store.schemaVersion,
+                                     storage: storage.attribute(for: payload))
+        let layout = storage.layout(for: payload)
         try OutputFolder.create(output)
         let done = try ShardIndex.build(directory: output)
         try IncompatibleOutput.check(done, against: metadata)
@@ -77,7 +79,7 @@ public struct ItemStage {
             return done.contains(item: id, source: source) ? nil : (id, entry, source)
         }
         let sink = ShardSink(directory: output, worker: shard.count == 1 ? "w0" : "s\(shard.index)of\(shard.count)w0",
-                             metadata: metadata, payload: payload, labelCount: labelCount, compression: compression,
+                             metadata: metadata, payload: payload, labelCount: labelCount, layout: layout,
                              itemsPerShard: itemsPerShard)
         var processed = 0, rows = 0
         var failures: [StageSummary.Failure] = [], warnings: [StageSummary.Warning] = []
@@ -94,8 +96,14 @@ public struct ItemStage {
                                       + "  \(id) \(done)/\(total) \(rowUnit)")
                 }
                 try FiniteRows.check(result.rows, payload: payload)   // a damaged item fails, its rows unwritten
+                var rowsToWrite = result.rows
+                if case .flow(let height, let width) = payload, let bits = storage.flowRoundingBits {
+                    rowsToWrite.withUnsafeMutableBytes { raw in
+                        FlowRounding.round(raw.bindMemory(to: Float16.self), pixels: height * width, bits: bits)
+                    }
+                }
                 let labels = labelCount == nil ? nil : try reader.labels(item: entry.position)
-                try result.rows.withUnsafeBytes { raw in
+                try rowsToWrite.withUnsafeBytes { raw in
                     try sink.append(item: id, source: source, frameIndex: result.frameIndex, rows: raw, labels: labels)
                 }
                 if let warning = result.warning {
@@ -131,7 +139,7 @@ public struct ItemStage {
         if !todo.isEmpty {
             terminal.progress(progress.render(done: processed + failures.count, units: rows, failed: failures.count), force: true)
         }
-        if processed > 0 && stopped == nil { Self.dropSuperseded(in: output, compression: compression, terminal: terminal) }
+        if processed > 0 && stopped == nil { Self.dropSuperseded(in: output, layout: layout, terminal: terminal) }
         return StageSummary(
             stage: stage, inputs: inputs, shard: shard.description, params: params, fingerprint: fingerprint,
             itemsInInput: index.items.count, itemsInShard: mine.count, alreadyCached: mine.count - todo.count,
@@ -145,9 +153,9 @@ public struct ItemStage {
 extension ItemStage {
     /// Rewrites the shards whose items were computed again (a replaced video), so the folder holds one
     /// version of every item; a failure is only a warning (readers still take the newest rows).
-    public static func dropSuperseded(in output: URL, compression: Compression, terminal: Terminal) {
+    public static func dropSuperseded(in output: URL, layout: ShardLayout, terminal: Terminal) {
         do {
-            let result = try ShardCompaction.dropSuperseded(in: output, compression: compression)
+            let result = try ShardCompaction.dropSuperseded(in: output, layout: layout)
             if !result.droppedItems.isEmpty {
                 terminal.line("\(terminal.program): dropped the superseded rows of \(result.droppedItems.count) item(s) computed again "
                     + "(\(result.rewritten.count) shard(s) rewritten, \(result.removed.count) removed)")

@@ -10,20 +10,20 @@ public final class ShardSink {
     public let metadata: ShardMetadata
     public let payload: Payload
     public let labelCount: Int?
-    public let compression: Compression
+    public let layout: ShardLayout
     public let itemsPerShard: Int
     /// Shards committed so far.
     public private(set) var committed: [URL] = []
     private var writer: ShardWriter?
 
     public init(directory: URL, worker: String, metadata: ShardMetadata, payload: Payload, labelCount: Int?,
-                compression: Compression, itemsPerShard: Int) {
+                layout: ShardLayout, itemsPerShard: Int) {
         self.directory = directory
         self.worker = worker
         self.metadata = metadata
         self.payload = payload
         self.labelCount = labelCount
-        self.compression = compression
+        self.layout = layout
         self.itemsPerShard = itemsPerShard
     }
 
@@ -32,7 +32,7 @@ public final class ShardSink {
                        labels: [UInt8]?) throws {
         if writer == nil {
             writer = try ShardWriter(directory: directory, worker: worker, metadata: metadata, payload: payload,
-                                     labelCount: labelCount, compression: compression)
+                                     labelCount: labelCount, layout: layout)
         }
         try writer!.append(item: item, source: source, frameIndex: frameIndex, rows: rows, labels: labels)
         if writer!.itemCount >= itemsPerShard { try commit() }

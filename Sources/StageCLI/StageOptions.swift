@@ -1,6 +1,7 @@
 import ArgumentParser
 import Core
 import Foundation
+import Store
 
 /// Options every item stage executable shares (vimo-decode, vimo-flow, vimo-clip, vimo-moclip embed).
 public struct StageOptions: ParsableArguments {
@@ -50,4 +51,12 @@ public struct StageOptions: ParsableArguments {
             throw ExitCode(1)
         }
     }
+}
+
+extension StorageProfile: ExpressibleByArgument {
+    /// The `--storage` help of the stages that write frames or flow (vimo-decode, vimo-flow).
+    public static let help = ArgumentHelp(
+        "How the shards store their rows: exact (lossless frames, flow rounded no coarser than float16 at each field's largest "
+            + "vector; shuffle + zstd; h5py reads them after `import hdf5plugin`) or raw (no filters; plain h5py). Enters the fingerprint.",
+        valueName: "exact|raw")
 }

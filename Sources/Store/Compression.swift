@@ -9,13 +9,14 @@ public enum Compression: Sendable, Equatable, CustomStringConvertible {
     case gzip(level: Int)
     /// LZ4 through HDF5 filter plugin 32004 (Debian package `hdf5-filter-plugin`).
     case lz4
-    /// Zstandard at `level` 1...22 through HDF5 filter plugin 32015.
+    /// Byte shuffle then Zstandard at `level` 1...22 (HDF5 filter 32015, built into Store: see
+    /// `ZstdFilter`). h5py reads it after `import hdf5plugin`; for uint8 frames the shuffle is a no-op.
     case zstd(level: Int)
 
     /// HDF5's registered id of the LZ4 filter plugin.
     static let lz4FilterID: H5Z_filter_t = 32004
-    /// HDF5's registered id of the Zstandard filter plugin.
-    static let zstdFilterID: H5Z_filter_t = 32015
+    /// HDF5's registered id of the Zstandard filter.
+    static let zstdFilterID: H5Z_filter_t = ZstdFilter.id
     /// The level `"gzip"` means, as in h5py.
     static let defaultGzipLevel = 4
     /// The level `"zstd"` means, as in the zstd command line.
@@ -81,7 +82,7 @@ public enum Compression: Sendable, Equatable, CustomStringConvertible {
         case .none: return []
         case .gzip: return [H5Z_filter_t(H5Z_FILTER_SHUFFLE), H5Z_filter_t(H5Z_FILTER_DEFLATE)]
         case .lz4: return [Self.lz4FilterID]
-        case .zstd: return [Self.zstdFilterID]
+        case .zstd: return [H5Z_filter_t(H5Z_FILTER_SHUFFLE), Self.zstdFilterID]
         }
     }
 
@@ -94,8 +95,8 @@ public enum Compression: Sendable, Equatable, CustomStringConvertible {
             return "install it with `apt-get install hdf5-filter-plugin` (plugins are read from "
                 + "/usr/lib/x86_64-linux-gnu/hdf5/serial/plugins or $HDF5_PLUGIN_PATH)"
         case .zstd:
-            return "Debian 12 packages no zstd filter (hdf5-filter-plugin ships LZ4, BZip2 and Bitshuffle); "
-                + "build HDF5Plugin-Zstandard into $HDF5_PLUGIN_PATH, or use gzip or lz4"
+            return "vimo registers its own zstd filter; this process could not (HDF5's H5Zregister failed). In Python, "
+                + "`pip install hdf5plugin` and `import hdf5plugin` before opening the shard"
         }
     }
 
@@ -119,6 +120,7 @@ public enum Compression: Sendable, Equatable, CustomStringConvertible {
             try HDF5.check(H5Pset_filter(creationList, Self.lz4FilterID, UInt32(H5Z_FLAG_MANDATORY), 0, nil),
                            path: path, "H5Pset_filter(lz4)")
         case .zstd(let level):
+            try HDF5.check(H5Pset_shuffle(creationList), path: path, "H5Pset_shuffle")
             var values: [UInt32] = [UInt32(level)]
             try HDF5.check(H5Pset_filter(creationList, Self.zstdFilterID, UInt32(H5Z_FLAG_MANDATORY), 1, &values),
                            path: path, "H5Pset_filter(zstd:\(level))")

@@ -19,6 +19,8 @@ enum HDF5 {
         _ = H5dont_atexit()
         _ = H5open()
         _ = H5Eset_auto2(vimo_h5e_default(), nil, nil)
+        // Zstandard is built in; if registering failed, writers report the filter as unavailable.
+        _ = ZstdFilter.register()
     }()
 
     /// Runs `body` holding the process-wide HDF5 lock.

@@ -31,10 +31,11 @@ public enum ShardCompaction {
     }
 
     /// Rewrites or removes every shard of `directory` that holds an item whose current rows (by
-    /// `ShardIndex`'s rule: newest commit wins) are in another shard. `compression` is used for the
-    /// rewritten shards (the stage's own setting).
+    /// `ShardIndex`'s rule: newest commit wins) are in another shard. `layout` is used for the
+    /// rewritten shards (the stage's own storage profile: a folder's shards all share its params);
+    /// rows are copied as they are read, so rounded flow is never rounded again.
     @discardableResult
-    public static func dropSuperseded(in directory: URL, compression: Compression = .none) throws -> Result {
+    public static func dropSuperseded(in directory: URL, layout: ShardLayout = ShardLayout()) throws -> Result {
         let lockPath = directory.appendingPathComponent(".compact.lock").path
         let descriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw StoreError.system(path: lockPath, operation: "open", errno: errno) }
@@ -57,7 +58,7 @@ public enum ShardCompaction {
                 continue
             }
             let writer = try ShardWriter(directory: directory, worker: "compacted", metadata: reader.metadata,
-                                         payload: reader.payload, labelCount: reader.labelCount, compression: compression)
+                                         payload: reader.payload, labelCount: reader.labelCount, layout: layout)
             do {
                 for position in current {
                     let rows = reader.rows(ofItem: position)

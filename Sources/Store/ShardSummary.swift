@@ -31,7 +31,8 @@ struct ShardSummary {
             stage: try requiredAttribute("stage", file.stringAttribute("stage"), path: path),
             fingerprint: try requiredAttribute("fingerprint", file.stringAttribute("fingerprint"), path: path),
             params: try requiredAttribute("params", file.stringAttribute("params"), path: path),
-            schema: schema)
+            schema: schema,
+            storage: try file.stringAttribute("storage"))
         let committedAt = try file.stringAttribute("committed_at")
 
         for name in ["items", "offsets", "source"] {

@@ -19,8 +19,10 @@ public final class ShardWriter {
     public let payload: Payload
     /// Labels per item (columns of `labels`), nil when the shard has no labels.
     public let labelCount: Int?
+    /// The payload dataset's compression and chunking.
+    public let layout: ShardLayout
     /// The payload dataset's compression.
-    public let compression: Compression
+    public var compression: Compression { layout.compression }
     /// Where rows go until commit (`shard-<worker>.<host>.<pid>.<counter>.h5.tmp`).
     public let temporaryURL: URL
 
@@ -51,8 +53,16 @@ public final class ShardWriter {
 
     /// Creates the temporary file in `directory` (created when missing) after removing stale
     /// temporaries there. Throws for a bad worker name or shape, or an uninstalled compression filter.
+    public convenience init(directory: URL, worker: String, metadata: ShardMetadata, payload: Payload,
+                            labelCount: Int? = nil, compression: Compression = .none) throws {
+        try self.init(directory: directory, worker: worker, metadata: metadata, payload: payload, labelCount: labelCount,
+                      layout: ShardLayout(compression: compression))
+    }
+
+    /// The same with the payload's filters and chunking given as a `ShardLayout` (a storage
+    /// profile's, `StorageProfile.layout(for:)`).
     public init(directory: URL, worker: String, metadata: ShardMetadata, payload: Payload,
-                labelCount: Int? = nil, compression: Compression = .none) throws {
+                labelCount: Int? = nil, layout: ShardLayout) throws {
         try ShardNames.validate(worker: worker)
         guard payload == .none || payload.rowShape.allSatisfy({ $0 > 0 }) else {
             throw StoreError.invalidShape(path: directory.path, detail: "payload \(payload) has a dimension below 1")
@@ -60,6 +70,9 @@ public final class ShardWriter {
         guard metadata.schema == Store.schemaVersion else {
             throw StoreError.schemaMismatch(path: directory.path,
                                             detail: "this library writes schema \(Store.schemaVersion), metadata asks for \(metadata.schema)")
+        }
+        guard layout.rowsPerChunk.map({ $0 > 0 }) ?? true else {
+            throw StoreError.invalidShape(path: directory.path, detail: "rowsPerChunk must be at least 1")
         }
         guard labelCount.map({ $0 > 0 }) ?? true else {
             throw StoreError.invalidShape(path: directory.path, detail: "labelCount must be at least 1, or nil for no labels")
@@ -69,7 +82,7 @@ public final class ShardWriter {
         self.metadata = metadata
         self.payload = payload
         self.labelCount = labelCount
-        self.compression = compression
+        self.layout = layout
 
         try SystemCalls.makeDirectories(directory.path)
         _ = try ShardDirectory.removeStaleTemporaries(in: directory)
@@ -83,13 +96,13 @@ public final class ShardWriter {
         temporaryURL = temporary
 
         state = try HDF5.serialized {
-            try Self.createTemporary(at: temporary.path, payload: payload, compression: compression)
+            try Self.createTemporary(at: temporary.path, payload: payload, layout: layout)
         }
     }
 
     /// Creates the temporary file with its empty payload dataset; leaves nothing behind on failure.
-    private static func createTemporary(at path: String, payload: Payload, compression: Compression) throws -> State {
-        try compression.requireAvailable(path: path)
+    private static func createTemporary(at path: String, payload: Payload, layout: ShardLayout) throws -> State {
+        try layout.compression.requireAvailable(path: path)
         let file = try HDF5File.create(path: path)
         var types: PayloadTypes?
         do {
@@ -97,7 +110,7 @@ public final class ShardWriter {
             var rows: RowDataset?
             if let name = payload.datasetName, let types {
                 rows = try RowDataset.create(in: file, name: name, fileType: types.file, memoryType: types.memory, rowShape: payload.rowShape,
-                                             rowsPerChunk: payload.rowsPerChunk, compression: compression)
+                                             rowsPerChunk: layout.rowsPerChunk ?? payload.rowsPerChunk, compression: layout.compression)
             }
             return .open(file: file, rows: rows, types: types)
         } catch {
@@ -206,6 +219,7 @@ public final class ShardWriter {
                     try file.setAttribute("stage", string: metadata.stage)
                     try file.setAttribute("fingerprint", string: metadata.fingerprint)
                     try file.setAttribute("params", string: metadata.params)
+                    if let storage = metadata.storage { try file.setAttribute("storage", string: storage) }
                     try file.setAttribute("committed_at", string: CommitTimestamp.now())
                     try file.flush()
                 } catch {

@@ -25,6 +25,8 @@ public enum StoreError: Error, LocalizedError {
     case filterUnavailable(path: String, compression: String, filterID: Int, remedy: String)
     /// A compression spec string (e.g. from a command-line option) could not be parsed.
     case invalidCompression(spec: String, detail: String)
+    /// A storage profile name (from `--storage` or a pipeline's `storage:`) could not be parsed.
+    case invalidStorage(spec: String, detail: String)
     /// A worker name that cannot be part of a shard file name.
     case invalidWorkerName(String)
     /// A payload shape or label count that cannot describe a dataset.
@@ -47,7 +49,7 @@ public enum StoreError: Error, LocalizedError {
              .outOfRange(let path, _, _, _), .payloadMismatch(let path, _, _),
              .checksumMismatch(let path, _, _):
             return path
-        case .invalidCompression, .invalidWorkerName:
+        case .invalidCompression, .invalidStorage, .invalidWorkerName:
             return nil
         }
     }
@@ -77,6 +79,8 @@ public enum StoreError: Error, LocalizedError {
             return "\(path): compression '\(compression)' needs HDF5 filter \(filterID), which is not installed: \(remedy)"
         case .invalidCompression(let spec, let detail):
             return "invalid compression '\(spec)': \(detail)"
+        case .invalidStorage(let spec, let detail):
+            return "invalid storage profile '\(spec)': \(detail)"
         case .invalidWorkerName(let name):
             return "invalid worker name '\(name)': use letters, digits, '_' and '-' only"
         case .invalidShape(let path, let detail):

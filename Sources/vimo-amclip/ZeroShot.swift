@@ -98,7 +98,7 @@ struct ZeroShot: ParsableCommand {
             let ids = try promptIDs(prompts, context: model.config.text.context, vocabulary: vocabulary, weights: weightsURL)
             let textEmbeddings = try Torch.withoutGrad { try model.encodeText(ids.to(device)) }
             let items = ItemStage(stage: "amclip-zero-shot", upstream: URL(fileURLWithPath: frames), output: output,
-                                  shard: stage.selector, itemsPerShard: itemsPerShard, compression: .none, rowUnit: "videos",
+                                  shard: stage.selector, itemsPerShard: itemsPerShard, storage: .raw, rowUnit: "videos",
                                   inputs: ["frames": frames, "weights": weights])
             let (upstream, first) = try items.openUpstream()
             guard case .frames(let h, let w, 3) = first.payload else {

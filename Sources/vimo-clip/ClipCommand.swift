@@ -75,7 +75,7 @@ struct ClipCommand: ParsableCommand {
             try encoder.to(device: device, dtype: computeType)
             encoder.freeze()
             let items = ItemStage(stage: "clip", upstream: URL(fileURLWithPath: frames), output: output, shard: shardSelector,
-                                  itemsPerShard: itemsPerShard, compression: .none, rowUnit: "frames",
+                                  itemsPerShard: itemsPerShard, storage: .raw, rowUnit: "frames",
                                   inputs: ["frames": frames, "weights": weights])
             let (upstream, first) = try items.openUpstream()
             guard case .frames(let h, let w, 3) = first.payload, h == config.resolution, w == config.resolution else {

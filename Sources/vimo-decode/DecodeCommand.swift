@@ -58,8 +58,8 @@ struct DecodeCommand: ParsableCommand {
     @Option(name: .long, help: "Items per shard file; each shard is committed atomically when full.")
     var itemsPerShard: Int = 64
 
-    @Option(name: .long, help: "Shard compression: none, gzip[:level] (with shuffle), lz4, zstd[:level] (filters need hdf5-filter-plugin).")
-    var compression: String = "none"
+    @Option(name: .long, help: StorageProfile.help)
+    var storage: StorageProfile = .default
 
     @Flag(name: .long, help: "Skip bad annotation rows (reported) instead of stopping at the first one.")
     var continueOnBadRows = false
@@ -71,9 +71,6 @@ struct DecodeCommand: ParsableCommand {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard itemsPerShard >= 1 else { throw ValidationError("--items-per-shard must be at least 1") }
         do { _ = try FrameSelection(parsing: sampling) } catch { throw ValidationError("--sampling: \(error.localizedDescription)") }
-        do { _ = try Compression(parsing: compression) } catch {
-            throw ValidationError("--compression: \(error.localizedDescription)")
-        }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dataset, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ValidationError("--dataset \(dataset) is not a folder")
@@ -91,7 +88,7 @@ struct DecodeCommand: ParsableCommand {
             media: framesFrom, split: split.selection, output: URL(fileURLWithPath: out),
             selection: try FrameSelection(parsing: sampling), shard: stage.selector,
             workers: workers, threads: threads, itemsPerShard: itemsPerShard,
-            compression: try Compression(parsing: compression), continueOnBadRows: continueOnBadRows,
+            storage: storage, continueOnBadRows: continueOnBadRows,
             fingerprint: stage.fingerprint)
         let terminal = Terminal(program: "vimo-decode", quiet: stage.quiet)
         var result: StageSummary

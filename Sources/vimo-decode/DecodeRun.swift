@@ -17,18 +17,19 @@ struct DecodeSettings {
     var workers: Int
     var threads: Int
     var itemsPerShard: Int
-    var compression: Compression
+    var storage: StorageProfile
     var continueOnBadRows: Bool
     var fingerprint: String?
 
     /// The parameters that decide the pixels; they go into every shard and the fingerprint.
     var paramsJSON: String {
         // Hand-ordered keys: canonical JSON whatever the Foundation version.
-        "{\"height\":224,\"sampling\":\"\(selection)\",\"scaler\":\"bilinear\",\"width\":224}"
+        "{\"height\":224,\"sampling\":\"\(selection)\",\"scaler\":\"bilinear\",\"storage\":\"\(storage)\",\"width\":224}"
     }
 
-    /// Version of the decode code: bump when the pixels it produces change.
-    static let codeVersion = "decode-1"
+    /// Version of the decode code: bump when the pixels it produces, or how they are stored, change
+    /// (decode-2: the `exact` storage profile, zstd over 8-frame chunks, is the default).
+    static let codeVersion = "decode-2"
 }
 
 /// The frontend between the command line and the libraries: loads the dataset,
@@ -73,8 +74,9 @@ final class DecodeRun: @unchecked Sendable {
         }
         let fingerprint = settings.fingerprint ?? FileDigest.sha256(of: Data(
             ("decode\n" + DecodeSettings.codeVersion + "\n" + settings.paramsJSON).utf8))
+        let payload = Payload.frames(height: 224, width: 224, channels: 3)
         let metadata = ShardMetadata(stage: "decode", fingerprint: fingerprint, params: settings.paramsJSON,
-                                     schema: Store.schemaVersion)
+                                     schema: Store.schemaVersion, storage: settings.storage.attribute(for: payload))
         let index = try ShardIndex.build(directory: settings.output)
         try IncompatibleOutput.check(index, against: metadata)
 
@@ -98,8 +100,8 @@ final class DecodeRun: @unchecked Sendable {
         if !todo.isEmpty {
             DispatchQueue.concurrentPerform(iterations: min(settings.workers, todo.count)) { worker in
                 let sink = ShardSink(directory: settings.output, worker: workerName(worker), metadata: metadata,
-                                     payload: .frames(height: 224, width: 224, channels: 3),
-                                     labelCount: dataset.classes.count, compression: settings.compression,
+                                     payload: payload,
+                                     labelCount: dataset.classes.count, layout: settings.storage.layout(for: payload),
                                      itemsPerShard: settings.itemsPerShard)
                 while let (item, source) = take(todo) {
                     do {
@@ -130,7 +132,7 @@ final class DecodeRun: @unchecked Sendable {
             outOfSpace = OutOfSpace(folder: settings.output, code: code, committed: committed,
                                     notAttempted: todo.count - committed - (failures.count - unreadable))
         } else if processed > 0 {
-            ItemStage.dropSuperseded(in: settings.output, compression: settings.compression, terminal: terminal)
+            ItemStage.dropSuperseded(in: settings.output, layout: settings.storage.layout(for: payload), terminal: terminal)
         }
 
         return StageSummary(

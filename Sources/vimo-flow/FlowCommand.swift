@@ -63,8 +63,8 @@ struct Compute: ParsableCommand {
     @Option(name: .long, help: "Items per shard file.")
     var itemsPerShard: Int = 16
 
-    @Option(name: .long, help: "Shard compression: none, gzip[:level], lz4, zstd[:level].")
-    var compression: String = "none"
+    @Option(name: .long, help: StorageProfile.help)
+    var storage: StorageProfile = .default
 
     @OptionGroup var stage: StageOptions
 
@@ -73,7 +73,6 @@ struct Compute: ParsableCommand {
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         guard itemsPerShard >= 1 else { throw ValidationError("--items-per-shard must be at least 1") }
         guard Device(device) != nil else { throw ValidationError("--device must be cpu, cuda or cuda:N") }
-        do { _ = try Compression(parsing: compression) } catch { throw ValidationError("--compression: \(error.localizedDescription)") }
         if method != .dis && weights == nil {
             throw ValidationError("--method \(method.rawValue) needs --weights (a RAFT checkpoint, or random:SEED for tests)")
         }
@@ -88,7 +87,7 @@ struct Compute: ParsableCommand {
             frames: URL(fileURLWithPath: frames), output: URL(fileURLWithPath: out), method: method, weights: weights,
             iterations: iters, batch: batch, preset: preset, device: Device(device)!,
             shard: stage.selector, itemsPerShard: itemsPerShard,
-            compression: try Compression(parsing: compression), fingerprint: stage.fingerprint)
+            storage: storage, fingerprint: stage.fingerprint)
         let result: StageSummary
         do {
             result = try FlowRun(settings: settings, terminal: terminal).run()

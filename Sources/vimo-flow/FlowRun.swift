@@ -17,10 +17,11 @@ struct FlowSettings {
     var device: Device
     var shard: ShardSelector
     var itemsPerShard: Int
-    var compression: Compression
+    var storage: StorageProfile
     var fingerprint: String?
 
-    static let codeVersion = "flow-1"
+    /// flow-2: fields are rounded as the storage profile says (`exact`: FlowRounding at k = 10).
+    static let codeVersion = "flow-2"
 }
 
 /// Reads decode shards item by item, computes flow, writes flow shards.
@@ -36,13 +37,14 @@ final class FlowRun {
     func run() throws -> StageSummary {
         try OutputFolder.create(settings.output)
         let stage = ItemStage(stage: "flow", upstream: settings.frames, output: settings.output, shard: settings.shard,
-                              itemsPerShard: settings.itemsPerShard, compression: settings.compression, rowUnit: "pairs",
+                              itemsPerShard: settings.itemsPerShard, storage: settings.storage, rowUnit: "pairs",
                               inputs: ["frames": settings.frames.path, "weights": settings.weights ?? ""])
         let (upstream, first) = try stage.openUpstream()
         guard case .frames(let height, let width, 3) = first.payload else { throw FlowError.notFrames(first.url.path) }
         let estimator = try makeEstimator()
         let params = "{\"iters\":\(settings.method == .dis ? 0 : settings.iterations),\"method\":\"\(settings.method.rawValue)\","
-            + "\"preset\":\"\(settings.method == .dis ? settings.preset : "")\",\"weights\":\"\(estimator.weightsDigest)\"}"
+            + "\"preset\":\"\(settings.method == .dis ? settings.preset : "")\",\"storage\":\"\(settings.storage)\","
+            + "\"weights\":\"\(estimator.weightsDigest)\"}"
         let fingerprint = settings.fingerprint ?? FileDigest.sha256(of: Data(
             ("flow\n\(FlowSettings.codeVersion)\n\(params)\n\(first.metadata.fingerprint)").utf8))
         return try stage.run(upstream: upstream, upstreamFingerprint: first.metadata.fingerprint, params: params,

@@ -121,7 +121,7 @@ struct Embed: ParsableCommand {
             student.eval()
             FlowImages.normalization = FlowImages.normalization(scale: info.flowScale)
             let items = ItemStage(stage: "moclip", upstream: URL(fileURLWithPath: flow), output: output, shard: selector,
-                                  itemsPerShard: 64, compression: .none, rowUnit: "fields",
+                                  itemsPerShard: 64, storage: .raw, rowUnit: "fields",
                                   inputs: ["flow": flow, "weights": weights])
             let (upstream, first) = try items.openUpstream()
             guard case .flow(let h, let w) = first.payload else { throw MoCLIPFailure("\(first.url.path) holds no flow") }

@@ -213,11 +213,11 @@ final class DecodeStageTests: XCTestCase {
         let help = try TestSupport.run(TestSupport.product("vimo-decode"), ["--help"])
         let text = String(decoding: help.stdout, as: UTF8.self)
         for option in ["--dataset", "--split", "--out", "--sampling", "--shard", "--workers", "--threads",
-                       "--items-per-shard", "--compression", "--max-failures", "--continue-on-bad-rows", "--summary"] {
+                       "--items-per-shard", "--storage", "--max-failures", "--continue-on-bad-rows", "--summary"] {
             XCTAssertTrue(text.contains(option), "help mentions \(option)")
         }
         try generate(clips: 1)
-        for bad in [["--sampling", "sometimes"], ["--shard", "3/3"], ["--workers", "0"], ["--compression", "snappy"]] {
+        for bad in [["--sampling", "sometimes"], ["--shard", "3/3"], ["--workers", "0"], ["--storage", "snappy"]] {
             let result = try decode(bad)
             XCTAssertEqual(result.status, 64, "\(bad): \(result.stderr)")
         }

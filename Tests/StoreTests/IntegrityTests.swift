@@ -135,7 +135,7 @@ final class IntegrityTests: XCTestCase {
     // MARK: - A flipped byte is an error, not a number
 
     func testAFlippedByteInAFramesChunkIsAReadErrorNamingShardDatasetAndRows() throws {
-        for compression in [Compression.none, .gzip(level: 1)] {
+        for compression in [Compression.none, .gzip(level: 1), .zstd(level: 3)] {
             let directory = try makeTemporaryDirectory()
             let (shard, frames) = try writeFrames(in: directory, compression: compression)
             let chunks = try ShardReader(url: shard).chunkLocations(of: "frames")

@@ -23,6 +23,8 @@ struct InteropSpec: Codable {
         var fingerprint: String
         var params: String
         var committedAt: String?
+        /// The storage profile attribute, when the shard has one.
+        var storage: String?
     }
 
     /// float32 inputs and the half bits Swift rounded them to; Python checks numpy agrees.
@@ -71,13 +73,14 @@ enum InteropSpecs {
     static var offsets: [Int] { rowsPerItem.reduce(into: [0]) { $0.append($0.last! + $1) } }
     static var frameIndex: [Int32] { (0..<offsets.last!).map { Int32($0 * 5 - 3) } }
 
-    static func frames(compression: String) -> InteropSpec {
+    /// `rowsPerChunk` above 1 makes chunks that span items (the `exact` profile's 8-frame chunks).
+    static func frames(compression: String, rowsPerChunk: Int = 1) -> InteropSpec {
         var random = SplitMix64(seed: 11)
         let shape = [offsets.last!, 6, 5, 3]
         let bits = random.bytes(shape.reduce(1, *)).map(UInt32.init)
         let labels = InteropSpec.LabelsSpec(shape: [items.count, 4], values: random.bytes(items.count * 4).map { $0 & 1 })
         return InteropSpec(attrs: attributes, items: items, source: sources, offsets: offsets, frameIndex: frameIndex,
-                           payload: .init(name: "frames", shape: shape, chunks: [1, 6, 5, 3], compression: compression, bits: bits),
+                           payload: .init(name: "frames", shape: shape, chunks: [rowsPerChunk, 6, 5, 3], compression: compression, bits: bits),
                            labels: labels)
     }
 

@@ -85,10 +85,100 @@ final class InteropTests: XCTestCase {
         XCTAssertEqual(index.items, InteropSpecs.items.sorted())
     }
 
+    // MARK: - Storage profiles as Python users read them (pip's h5py + hdf5plugin)
+
+    /// The venv the bootstrap makes with pip's h5py 3.16 (HDF5 2.0), hdf5plugin 7.1 and numpy: what a
+    /// researcher's `pip install h5py hdf5plugin` gives.
+    static let pipPython = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("data/.venv-h5/bin/python").path
+
+    /// `exact` shards (shuffle + vimo's built-in zstd, frames in 4-row chunks that span items, flow in
+    /// one-field chunks, the storage attribute) read back exactly in h5py after `import hdf5plugin`, in
+    /// pip's h5py (HDF5 2.0) and in Debian's (HDF5 1.10, which loads hdf5plugin's filter through
+    /// HDF5_PLUGIN_PATH); `raw` ones with no plugin at all.
+    func testStorageProfilesReadExactlyInPythonWithHdf5plugin() throws {
+        try requirePipH5py()
+        let directory = try makeTemporaryDirectory()
+        var exactFrames = InteropSpecs.frames(compression: "zstd", rowsPerChunk: 4)
+        exactFrames.attrs.storage = "exact"
+        var exactFlow = InteropSpecs.flow(compression: "zstd")
+        exactFlow.attrs.storage = "exact;flow_rounding_bits=10"
+        var rawFrames = InteropSpecs.frames(compression: "none")
+        rawFrames.attrs.storage = "raw"
+        let cases: [(InteropSpec, ShardLayout, plain: Bool)] = [
+            (exactFrames, ShardLayout(compression: .zstd(level: 3), rowsPerChunk: 4), false),
+            (exactFlow, ShardLayout(compression: .zstd(level: 3)), false),
+            (rawFrames, ShardLayout(), true),
+        ]
+        let (found, pluginPath) = try run(Self.pipPython, ["-c", "import hdf5plugin; print(hdf5plugin.PLUGIN_PATH, end='')"])
+        XCTAssertEqual(found, 0, pluginPath)
+        for (index, (spec, layout, plain)) in cases.enumerated() {
+            let shard = try writeWithSwift(spec, layout: layout, directory: directory, worker: "p\(index)")
+            let specURL = directory.appendingPathComponent("expected-p\(index).json")
+            try spec.write(to: specURL)
+            for python in [Self.pipPython, Self.python] {
+                let environment = plain ? ["VIMO_PLAIN_H5PY": "1", "HDF5_PLUGIN_PATH": "/nonexistent"]
+                    : python == Self.python ? ["HDF5_PLUGIN_PATH": pluginPath] : [:]
+                let (status, output) = try runScript("verify", shard, specURL, python: python, environment: environment)
+                XCTAssertEqual(status, 0, "\(python) disagrees with \(shard.lastPathComponent) (\(layout)):\n\(output)")
+            }
+        }
+        // Without the plugin, h5py cannot read an exact shard's payload (so the README's `import hdf5plugin` is needed).
+        let exact = directory.appendingPathComponent("shard-p0-000001.h5").path
+        let (status, output) = try run(Self.pipPython, ["-c", "import h5py; h5py.File('\(exact)')['frames'][0]"])
+        XCTAssertNotEqual(status, 0, "plain h5py read a zstd chunk: the test no longer proves the plugin is needed")
+        XCTAssertTrue(output.contains("read data") && output.contains("plugin"), output)
+    }
+
+    /// Shards written by h5py with hdf5plugin's Zstd (one zstd frame per chunk, after shuffle) read
+    /// exactly through vimo's built-in filter.
+    func testHdf5pluginZstdShardsReadExactlyInSwift() throws {
+        try requirePipH5py()
+        let directory = try makeTemporaryDirectory()
+        for (index, spec) in [InteropSpecs.frames(compression: "zstd", rowsPerChunk: 4), InteropSpecs.flow(compression: "zstd")].enumerated() {
+            let specURL = directory.appendingPathComponent("spec-z\(index).json")
+            try spec.write(to: specURL)
+            let shard = directory.appendingPathComponent("shard-z\(index)-000001.h5")
+            let (status, output) = try runScript("write", shard, specURL, python: Self.pipPython)
+            XCTAssertEqual(status, 0, "h5py + hdf5plugin could not write \(shard.lastPathComponent):\n\(output)")
+            guard status == 0 else { continue }
+            let reader = try ShardReader(url: shard)
+            XCTAssertEqual(try reader.filterIDs(of: spec.payload.name!), [2, 32015])  // shuffle, zstd
+            let all = 0..<reader.rowCount
+            switch reader.payload {
+            case .frames: XCTAssertEqual(try reader.readFrames(rows: all).map(UInt32.init), spec.payload.bits)
+            case .flow: XCTAssertEqual(try reader.readFlowHalf(rows: all).map { UInt32($0.bitPattern) }, spec.payload.bits)
+            default: XCTFail("\(shard.lastPathComponent): unexpected payload \(reader.payload)")
+            }
+            // Two rows inside one chunk, then rows across a chunk boundary.
+            if case .frames = reader.payload {
+                let perRow = spec.payload.shape.dropFirst().reduce(1, *)
+                XCTAssertEqual(try reader.readFrames(rows: 1..<3).map(UInt32.init), Array(spec.payload.bits[perRow..<(3 * perRow)]))
+                XCTAssertEqual(try reader.readFrames(rows: 3..<5).map(UInt32.init), Array(spec.payload.bits[(3 * perRow)..<(5 * perRow)]))
+            }
+        }
+    }
+
+    /// Skips, saying what to run, when the bootstrap's pip venv is missing.
+    private func requirePipH5py() throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.pipPython) else {
+            throw XCTSkip("\(Self.pipPython) is missing: `scripts/bootstrap.sh` installs pip's h5py and hdf5plugin there")
+        }
+        let (status, output) = try run(Self.pipPython, ["-c", "import h5py, hdf5plugin, numpy"])
+        guard status == 0 else {
+            throw XCTSkip("\(Self.pipPython) cannot import h5py, hdf5plugin and numpy (rerun scripts/bootstrap.sh): \(output)")
+        }
+    }
+
     // MARK: - Helpers
 
     /// Writes `spec` with the Swift writer, item by item.
     private func writeWithSwift(_ spec: InteropSpec, compression: Compression, directory: URL, worker: String) throws -> URL {
+        try writeWithSwift(spec, layout: ShardLayout(compression: compression), directory: directory, worker: worker)
+    }
+
+    /// The same with a whole layout (compression and chunk height); the spec's `storage` becomes the attribute.
+    private func writeWithSwift(_ spec: InteropSpec, layout: ShardLayout, directory: URL, worker: String) throws -> URL {
         let shape = spec.payload.shape
         let payload: Payload
         switch spec.payload.name {
@@ -97,9 +187,10 @@ final class InteropTests: XCTestCase {
         case "embeddings": payload = .embeddings(dim: shape[1])
         default: payload = .none
         }
-        let metadata = ShardMetadata(stage: spec.attrs.stage, fingerprint: spec.attrs.fingerprint, params: spec.attrs.params)
+        let metadata = ShardMetadata(stage: spec.attrs.stage, fingerprint: spec.attrs.fingerprint, params: spec.attrs.params,
+                                     storage: spec.attrs.storage)
         let writer = try ShardWriter(directory: directory, worker: worker, metadata: metadata, payload: payload,
-                                     labelCount: spec.labels?.shape[1], compression: compression)
+                                     labelCount: spec.labels?.shape[1], layout: layout)
         for (i, item) in spec.items.enumerated() {
             let values = spec.valueRange(ofItem: i)
             let frameIndex = Array(spec.frameIndex[spec.offsets[i]..<spec.offsets[i + 1]])
@@ -139,14 +230,16 @@ final class InteropTests: XCTestCase {
         var description: String { message }
     }
 
-    private func runScript(_ command: String, _ shard: URL, _ spec: URL) throws -> (Int32, String) {
-        try run(Self.python, [Self.script.path, command, shard.path, spec.path])
+    private func runScript(_ command: String, _ shard: URL, _ spec: URL, python: String = InteropTests.python,
+                           environment: [String: String] = [:]) throws -> (Int32, String) {
+        try run(python, [Self.script.path, command, shard.path, spec.path], environment: environment)
     }
 
-    private func run(_ executable: String, _ arguments: [String]) throws -> (Int32, String) {
+    private func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (Int32, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe

@@ -6,12 +6,18 @@
     check_shard.py write  SHARD SPEC.json   write SPEC as a shard the way a Python user would,
                                             for the Swift reader to read back
 
+Shards of the `exact` storage profile use Zstandard (HDF5 filter 32015): the script imports
+`hdf5plugin` when it can, as a user's script would, unless VIMO_PLAIN_H5PY=1 asks for plain h5py
+(the promise that `raw` shards need no plugin). Run it with Debian's /usr/bin/python3 (h5py on
+HDF5 1.10) or with data/.venv-h5/bin/python (pip's h5py 3.16 on HDF5 2.0 and hdf5plugin 7.1).
+
 SPEC holds the exact values as JSON: uint8 values for frames, raw uint16 bit patterns for
 float16 flow and raw uint32 bit patterns for float32 embeddings, so no value passes through a
 decimal float on the way. Exits 0 when all matches, 1 with one line per mismatch otherwise, and
 2 when h5py or numpy is missing.
 """
 import json
+import os
 import sys
 from datetime import datetime, timezone
 
@@ -22,15 +28,23 @@ except ImportError as error:
     print(f"{error}: install h5py for /usr/bin/python3 with `apt-get install python3-h5py`", file=sys.stderr)
     sys.exit(2)
 
+hdf5plugin = None
+if os.environ.get("VIMO_PLAIN_H5PY") != "1":
+    try:
+        import hdf5plugin
+    except ImportError:
+        pass
+
 # payload name -> (numpy dtype stored, unsigned view used for exact comparison)
 PAYLOAD_DTYPES = {
     "frames": (np.dtype("|u1"), np.dtype("|u1")),
     "flow": (np.dtype("<f2"), np.dtype("<u2")),
     "embeddings": (np.dtype("<f4"), np.dtype("<u4")),
 }
-FILTER_IDS = {"none": [], "gzip": [2, 1], "lz4": [32004]}  # shuffle=2, deflate=1
+FILTER_IDS = {"none": [], "gzip": [2, 1], "lz4": [32004], "zstd": [2, 32015]}  # shuffle=2, deflate=1, zstd=32015
 FLETCHER32 = 3  # Swift writers checksum every numeric dataset, after compression (as h5py orders it)
 STRING_ATTRIBUTES = ("stage", "fingerprint", "params", "committed_at")
+OPTIONAL_ATTRIBUTES = ("storage",)  # the storage profile, e.g. "exact;flow_rounding_bits=10"
 
 
 def verify(path, spec):
@@ -93,12 +107,12 @@ def verify(path, spec):
             expect(ds.fletcher32, "labels: no Fletcher-32 checksum")
 
         attrs = spec["attrs"]
-        expected_attrs = {"schema", *STRING_ATTRIBUTES}
+        expected_attrs = {"schema", *STRING_ATTRIBUTES, *(name for name in OPTIONAL_ATTRIBUTES if name in attrs)}
         expect(set(f.attrs.keys()) == expected_attrs, f"attributes {sorted(f.attrs.keys())} != {sorted(expected_attrs)}")
         schema = f.attrs.get("schema")
         expect(type(schema) is np.int64 and schema.shape == () and schema == attrs["schema"],
                f"schema: {schema!r} ({type(schema).__name__}), expected int64 scalar {attrs['schema']}")
-        for name in STRING_ATTRIBUTES:
+        for name in STRING_ATTRIBUTES + tuple(name for name in OPTIONAL_ATTRIBUTES if name in attrs):
             value = f.attrs.get(name)
             expect(type(value) is str, f"{name}: read as {type(value).__name__}, expected str")
             if name in attrs:
@@ -135,7 +149,12 @@ def write(path, spec):
         if payload["name"]:
             stored, view = PAYLOAD_DTYPES[payload["name"]]
             data = np.array(payload["bits"], dtype=view).view(stored).reshape(payload["shape"])
-            compression = {"none": {}, "gzip": {"compression": "gzip", "shuffle": True}}[payload["compression"]]
+            if payload["compression"] == "zstd":
+                if hdf5plugin is None:
+                    raise SystemExit("writing zstd needs `pip install hdf5plugin`")
+                compression = {**hdf5plugin.Zstd(clevel=3), "shuffle": True}
+            else:
+                compression = {"none": {}, "gzip": {"compression": "gzip", "shuffle": True}}[payload["compression"]]
             f.create_dataset(payload["name"], data=data, chunks=tuple(payload["chunks"]),
                              maxshape=(None, *payload["shape"][1:]), **compression)
         if spec.get("labels"):

@@ -34,7 +34,7 @@ do {
     if let upstream = take("--upstream") {
         // Like vimo-flow: the shared item-stage loop (skipping, source digests, summary).
         let stage = ItemStage(stage: "bench", upstream: URL(fileURLWithPath: upstream), output: output, shard: .all,
-                              itemsPerShard: 64, compression: .none, rowUnit: "rows", inputs: ["upstream": upstream])
+                              itemsPerShard: 64, storage: .raw, rowUnit: "rows", inputs: ["upstream": upstream])
         let (index, first) = try stage.openUpstream()
         let bytes = row.withUnsafeBytes { Array($0) }
         let result = try stage.run(upstream: index, upstreamFingerprint: first.metadata.fingerprint, params: "{}",
@@ -59,7 +59,7 @@ do {
     }
     try cache.save()
     let sink = ShardSink(directory: output, worker: "w0", metadata: metadata, payload: .embeddings(dim: 4), labelCount: nil,
-                         compression: .none, itemsPerShard: 64)
+                         layout: ShardLayout(), itemsPerShard: 64)
     for (id, source) in todo {
         try row.withUnsafeBytes { try sink.append(item: id, source: source, frameIndex: [0], rows: $0, labels: nil) }
     }
