@@ -38,11 +38,53 @@ public final class ShardSink {
         if writer!.itemCount >= itemsPerShard { try commit() }
     }
 
+    /// Starts an item whose rows arrive in parts (`ShardWriter.beginItem`): `appendRows` streams them
+    /// to the file, `finishItem` records it (committing a full shard), `cancelItem` drops its rows.
+    public func beginItem(_ item: String, source: String, labels: [UInt8]?) throws {
+        if writer == nil {
+            writer = try ShardWriter(directory: directory, worker: worker, metadata: metadata, payload: payload,
+                                     labelCount: labelCount, layout: layout)
+        }
+        try writer!.beginItem(item, source: source, labels: labels)
+    }
+
+    /// The next rows of the item begun with `beginItem`.
+    public func appendRows(_ rows: UnsafeRawBufferPointer) throws {
+        guard let writer else { throw ShardSinkError.noItemBegun(directory.path) }
+        try writer.appendRows(rows)
+    }
+
+    /// Records the item begun with `beginItem` and commits the shard when it is full.
+    public func finishItem(frameIndex: [Int32]) throws {
+        guard let writer else { throw ShardSinkError.noItemBegun(directory.path) }
+        try writer.finishItem(frameIndex: frameIndex)
+        if writer.itemCount >= itemsPerShard { try commit() }
+    }
+
+    /// Drops the item begun with `beginItem` (its rows leave the shard); the sink goes on with the next.
+    /// When the rows cannot be taken back the writer is broken and the shard's commit fails, which the
+    /// stage reports (as after any failed write): its items are done again by the next run.
+    public func cancelItem() {
+        try? writer?.cancelItem()
+    }
+
     /// Commits the open shard, if any.
     public func commit() throws {
         guard let w = writer else { return }
         writer = nil
         committed.append(try w.commit())
+    }
+}
+
+/// A streaming call out of order.
+public enum ShardSinkError: Error, LocalizedError {
+    /// `appendRows` or `finishItem` without `beginItem`.
+    case noItemBegun(String)
+
+    public var errorDescription: String? {
+        switch self {
+        case .noItemBegun(let folder): return "\(folder): rows appended with no item begun (a bug in the stage)"
+        }
     }
 }
 

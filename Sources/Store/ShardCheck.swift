@@ -204,7 +204,7 @@ public struct ChunkLocation: Sendable, Equatable {
 
 extension ShardReader {
     /// The HDF5 filter ids of dataset `name`'s pipeline, in order (`Checksums.filterID` for Fletcher-32).
-    func filterIDs(of name: String) throws -> [Int] {
+    public func filterIDs(of name: String) throws -> [Int] {
         let path = url.path
         return try HDF5.serialized {
             try file.withDataset(name) { try HDF5File.filters(ofDataset: $0, path: path, name: name).map { Int($0) } }

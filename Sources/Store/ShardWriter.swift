@@ -47,6 +47,8 @@ public final class ShardWriter {
     private var labels: [UInt8] = []
     /// Reused by `appendChunks` for the chunks of one batch.
     private var chunkScratch: [UInt8] = []
+    /// The item being streamed in parts (`beginItem` … `finishItem`) and its rows written so far.
+    private var pending: (item: String, source: String, labels: [UInt8]?, rows: Int)?
 
     /// Tells apart the temporaries of writers in one process.
     private static let counter = Counter()
@@ -135,26 +137,90 @@ public final class ShardWriter {
     /// and, when the writer has `labelCount`, exactly that many labels. An item may have no rows.
     public func append(item: String, source: String, frameIndex: [Int32], rows: UnsafeRawBufferPointer,
                        labels: [UInt8]? = nil) throws {
-        guard case .open(_, let rowDataset, let types) = state else {
+        guard case .open = state else {
             throw StoreError.writerNotOpen(path: temporaryURL.path, state: stateDescription)
         }
-        try validate(item: item, source: source, rowCount: frameIndex.count, byteCount: rows.count, labels: labels)
+        guard pending == nil else { throw StoreError.writerNotOpen(path: temporaryURL.path, state: pendingDescription) }
+        try validate(item: item, source: source, labels: labels)
+        try validate(item: item, rowCount: frameIndex.count, byteCount: rows.count)
+        try writeRows(rows, count: frameIndex.count, item: item)
+        record(item: item, source: source, labels: labels, frameIndex: frameIndex)
+    }
 
-        if let rowDataset, let types, let bytes = rows.baseAddress, !frameIndex.isEmpty {
-            do {
-                if rowDataset.writesChunksDirectly {
-                    try appendChunks(bytes, count: frameIndex.count, to: rowDataset)
-                } else {
-                    try HDF5.serialized {
-                        try rowDataset.append(at: rowCount, count: frameIndex.count, memoryType: types.memory, bytes: bytes)
-                    }
-                }
-            } catch {
-                // The dataset may now be longer than `offsets` says: the shard can no longer be committed.
-                fail("broken by a failed write of item '\(item)': \(error.localizedDescription)")
-                throw error
-            }
+    // MARK: - Items in parts
+
+    /// Starts an item whose rows arrive in parts (a long video decoded frame by frame), so no one holds
+    /// all of them: `appendRows` writes each part to the file, `finishItem` records the item, and
+    /// `cancelItem` takes its rows back out. The id, source and labels are checked here, before any row.
+    public func beginItem(_ item: String, source: String, labels: [UInt8]? = nil) throws {
+        guard case .open = state else { throw StoreError.writerNotOpen(path: temporaryURL.path, state: stateDescription) }
+        guard pending == nil else { throw StoreError.writerNotOpen(path: temporaryURL.path, state: pendingDescription) }
+        try validate(item: item, source: source, labels: labels)
+        pending = (item, source, labels, 0)
+    }
+
+    /// Writes the next rows of the item begun with `beginItem` (a whole number of rows in the on-disk dtype).
+    public func appendRows(_ rows: UnsafeRawBufferPointer) throws {
+        guard case .open = state else { throw StoreError.writerNotOpen(path: temporaryURL.path, state: stateDescription) }
+        guard let current = pending else { throw StoreError.writerNotOpen(path: temporaryURL.path, state: "open, with no item begun") }
+        let rowBytes = max(1, payload.rowByteCount)
+        let count = payload == .none ? 0 : rows.count / rowBytes
+        try validate(item: current.item, rowCount: count, byteCount: rows.count)
+        try writeRows(rows, count: count, item: current.item, offset: current.rows)
+        pending?.rows += count
+    }
+
+    /// Records the item begun with `beginItem`: `frameIndex` holds one entry per row appended.
+    public func finishItem(frameIndex: [Int32]) throws {
+        guard case .open = state else { throw StoreError.writerNotOpen(path: temporaryURL.path, state: stateDescription) }
+        guard let current = pending else { throw StoreError.writerNotOpen(path: temporaryURL.path, state: "open, with no item begun") }
+        guard frameIndex.count == current.rows || payload == .none else {
+            throw StoreError.rowSizeMismatch(path: temporaryURL.path, item: current.item, expected: current.rows * payload.rowByteCount,
+                                             actual: frameIndex.count * payload.rowByteCount)
         }
+        pending = nil
+        record(item: current.item, source: current.source, labels: current.labels, frameIndex: frameIndex)
+    }
+
+    /// Drops the item begun with `beginItem` and the rows it wrote (the dataset shrinks back), so the
+    /// writer goes on with the next item. A failure to shrink leaves the writer failed.
+    public func cancelItem() throws {
+        guard let current = pending else { return }
+        pending = nil
+        guard current.rows > 0, case .open(_, let rowDataset?, _) = state else { return }
+        do {
+            try HDF5.serialized { try rowDataset.extend(to: rowCount) }
+        } catch {
+            fail("broken by a failed cancel of item '\(current.item)': \(error.localizedDescription)")
+            throw error
+        }
+    }
+
+    private var pendingDescription: String {
+        "open, with item '\(pending?.item ?? "")' begun and not finished"
+    }
+
+    /// Writes `count` rows after the committed ones (and `offset` rows of a pending item).
+    private func writeRows(_ rows: UnsafeRawBufferPointer, count: Int, item: String, offset: Int = 0) throws {
+        guard case .open(_, let rowDataset, let types) = state else { return }
+        guard let rowDataset, let types, let bytes = rows.baseAddress, count > 0 else { return }
+        do {
+            if rowDataset.writesChunksDirectly {
+                try appendChunks(bytes, count: count, to: rowDataset, at: rowCount + offset)
+            } else {
+                try HDF5.serialized {
+                    try rowDataset.append(at: rowCount + offset, count: count, memoryType: types.memory, bytes: bytes)
+                }
+            }
+        } catch {
+            // The dataset may now be longer than `offsets` says: the shard can no longer be committed.
+            fail("broken by a failed write of item '\(item)': \(error.localizedDescription)")
+            throw error
+        }
+    }
+
+    /// Adds an item whose rows are written to the item table.
+    private func record(item: String, source: String, labels: [UInt8]?, frameIndex: [Int32]) {
         items.append(item)
         itemSet.insert(item)
         sources.append(source)
@@ -166,8 +232,7 @@ public final class ShardWriter {
 
     /// Writes rows as whole checksummed chunks (`DirectChunks`), about 1 MiB at a time: each batch is laid
     /// out in the writer's scratch buffer outside the HDF5 lock, then written under it.
-    private func appendChunks(_ bytes: UnsafeRawPointer, count: Int, to rowDataset: RowDataset) throws {
-        let start = rowCount
+    private func appendChunks(_ bytes: UnsafeRawPointer, count: Int, to rowDataset: RowDataset, at start: Int) throws {
         try HDF5.serialized { try rowDataset.extend(to: start + count) }
         let rowBytes = rowDataset.rowBytes
         let batch = max(1, DirectChunks.batchBytes / (rowBytes + DirectChunks.checksumBytes))
@@ -180,8 +245,9 @@ public final class ShardWriter {
         }
     }
 
-    /// Checks an item before anything touches the file, so a rejected item leaves the writer usable.
-    private func validate(item: String, source: String, rowCount: Int, byteCount: Int, labels: [UInt8]?) throws {
+    /// Checks an item's id, source and labels before anything touches the file, so a rejected item
+    /// leaves the writer usable.
+    private func validate(item: String, source: String, labels: [UInt8]?) throws {
         let path = temporaryURL.path
         guard !item.isEmpty, !item.contains("\0") else {
             throw StoreError.invalidText(path: path, item: item, detail: "an item id must be non-empty and contain no NUL")
@@ -190,12 +256,16 @@ public final class ShardWriter {
             throw StoreError.invalidText(path: path, item: item, detail: "the source digest contains a NUL character")
         }
         guard !itemSet.contains(item) else { throw StoreError.duplicateItem(path: path, item: item) }
-        let expected = rowCount * payload.rowByteCount
-        guard byteCount == expected else {
-            throw StoreError.rowSizeMismatch(path: path, item: item, expected: expected, actual: byteCount)
-        }
         guard labels?.count == labelCount else {
             throw StoreError.labelCountMismatch(path: path, item: item, expected: labelCount, actual: labels?.count)
+        }
+    }
+
+    /// Checks that `byteCount` bytes are exactly `rowCount` rows.
+    private func validate(item: String, rowCount: Int, byteCount: Int) throws {
+        let expected = rowCount * payload.rowByteCount
+        guard byteCount == expected else {
+            throw StoreError.rowSizeMismatch(path: temporaryURL.path, item: item, expected: expected, actual: byteCount)
         }
     }
 
@@ -207,6 +277,7 @@ public final class ShardWriter {
         guard case .open(let file, let rowDataset, let types) = state else {
             throw StoreError.writerNotOpen(path: temporaryURL.path, state: stateDescription)
         }
+        guard pending == nil else { throw StoreError.writerNotOpen(path: temporaryURL.path, state: pendingDescription) }
         // From here the handles belong to this commit, which closes them whatever happens.
         state = .failed("interrupted during commit")
         do {

@@ -161,12 +161,18 @@ final class DecodeRun: @unchecked Sendable {
         let options = DecodeOptions(threads: settings.threads)
         let decoder = try item.imageFolder.map { try VideoDecoder(imageSequence: $0, id: item.id, options: options) }
             ?? VideoDecoder(url: item.video, options: options)
+        // Frames go to the shard in parts of `Self.framesPerWrite`, so memory does not grow with the video's length.
         var pixels: [UInt8] = []
+        pixels.reserveCapacity(Self.framesPerWrite * 224 * 224 * 3)
         var indices: [Int32] = []
         let planned = decoder.plannedIndices(settings.selection).count
-        let report = try decoder.decode(settings.selection) { frame in
+        func takeFrame(_ frame: DecodedFrame) throws {
             pixels.append(contentsOf: frame.pixels)
             indices.append(Int32(frame.index))
+            if pixels.count >= Self.framesPerWrite * frame.pixels.count {
+                try pixels.withUnsafeBytes { try sink.appendRows($0) }
+                pixels.removeAll(keepingCapacity: true)
+            }
             // Progress inside a long video: the line updates while this item is still going.
             if let progress = progressLine {
                 let (line, show) = locked { () -> (String, Bool) in
@@ -178,10 +184,18 @@ final class DecodeRun: @unchecked Sendable {
                 if show { terminal.progress(line + "  \(item.id) \(indices.count)/\(planned) frames") }
             }
         }
-        locked { inFlight[item.id] = nil }
-        try pixels.withUnsafeBytes { raw in
-            try sink.append(item: item.id, source: source, frameIndex: indices, rows: raw, labels: labels)
+        try sink.beginItem(item.id, source: source, labels: labels)
+        let report: DecodeReport
+        do {
+            report = try decoder.decode(settings.selection, takeFrame)
+            if !pixels.isEmpty { try pixels.withUnsafeBytes { try sink.appendRows($0) } }
+            try sink.finishItem(frameIndex: indices)
+        } catch {
+            sink.cancelItem()
+            locked { inFlight[item.id] = nil }
+            throw error
         }
+        locked { inFlight[item.id] = nil }
         var notes: [String] = []
         if report.corruptPackets > 0 { notes.append("\(report.corruptPackets) damaged packet(s) skipped") }
         if report.truncated { notes.append("file ends early") }
@@ -194,6 +208,9 @@ final class DecodeRun: @unchecked Sendable {
         }
         for note in notes { terminal.warning("\(item.id): \(note)") }
     }
+
+    /// Frames held before they are written: 32 (4.8 MB at 224²), four of `exact`'s 8-frame chunks.
+    static let framesPerWrite = 32
 
     private func workerName(_ worker: Int) -> String {
         settings.shard.count == 1 ? "w\(worker)" : "s\(settings.shard.index)of\(settings.shard.count)w\(worker)"

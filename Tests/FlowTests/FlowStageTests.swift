@@ -90,6 +90,47 @@ final class FlowStageTests: XCTestCase {
         XCTAssertEqual(try VideoDecoder(url: mp4).info.frameCount, entry.rows.count)
     }
 
+    /// `--storage exact` (the default) stores each field rounded at k = 10: against the same flow stored
+    /// unrounded (`--storage raw`), no value moves by more than float16's own rounding at that field's
+    /// largest vector (half its step there), the top binade does not move at all, and the shards say so.
+    func testExactFlowDiffersFromRawByNoMoreThanFloat16RoundingAtTheFieldsMaximum() throws {
+        let raw = root.appendingPathComponent("flow-raw")
+        let stored = try TestSupport.run(TestSupport.product("vimo-flow"),
+                                         ["--frames", frames.path, "--out", raw.path, "--quiet", "--method", "dis", "--storage", "raw"])
+        XCTAssertEqual(stored.status, 0, stored.stderr)
+        let result = try flow(["--method", "dis"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let exactIndex = try ShardIndex.build(directory: out), rawIndex = try ShardIndex.build(directory: raw)
+        XCTAssertEqual(exactIndex.items, rawIndex.items)
+        var moved = 0, fields = 0
+        for id in rawIndex.items {
+            let a = rawIndex[id]!, b = exactIndex[id]!
+            let rawReader = try ShardReader(url: a.shard), exactReader = try ShardReader(url: b.shard)
+            XCTAssertEqual(rawReader.metadata.storage, "raw")
+            XCTAssertEqual(exactReader.metadata.storage, "exact;flow_rounding_bits=10")
+            XCTAssertEqual(try exactReader.filterIDs(of: "flow"), [2, 32015, 3], "shuffle, zstd, Fletcher-32")
+            let before = try rawReader.readFlowHalf(rows: a.rows), after = try exactReader.readFlowHalf(rows: b.rows)
+            XCTAssertEqual(before.count, after.count, id)
+            let pixels = 224 * 224
+            for field in 0..<a.rows.count {
+                let range = (field * 2 * pixels)..<((field + 1) * 2 * pixels)
+                let maxr = (0..<pixels).map { hypot(Double(before[range.lowerBound + $0]), Double(before[range.lowerBound + pixels + $0])) }.max()!
+                guard maxr > 0 else { continue }
+                let binade = pow(2, floor(log2(maxr)))
+                let float16Rounding = binade / 2048  // half of float16's step (2^-10 of the binade)
+                fields += 1
+                for index in range {
+                    let change = abs(Double(after[index]) - Double(before[index]))
+                    XCTAssertLessThanOrEqual(change, float16Rounding, "\(id) field \(field) [\(index - range.lowerBound)]")
+                    if abs(Double(before[index])) >= binade { XCTAssertEqual(change, 0, "\(id) field \(field): top binade moved") }
+                    if change > 0 { moved += 1 }
+                }
+            }
+        }
+        XCTAssertGreaterThan(fields, 0)
+        XCTAssertGreaterThan(moved, 0, "rounding changed nothing: the test no longer sees the exact profile")
+    }
+
     func testMissingOrWrongWeightsAreClearErrors() throws {
         let missing = try flow(["--method", "raft-large", "--weights", root.appendingPathComponent("nope.pth").path])
         XCTAssertEqual(missing.status, 2)
