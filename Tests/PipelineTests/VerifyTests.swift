@@ -215,10 +215,12 @@ final class VerifyTests: XCTestCase {
         return Output(status: result.status, text: String(decoding: result.stdout, as: UTF8.self) + result.stderr)
     }
 
-    /// Opens every `*.h5` of `folder` with plain h5py and reads every dataset whole.
+    /// Opens every `*.h5` of `folder` with h5py, as a Python user does (pip's h5py and hdf5plugin, the
+    /// bootstrap's data/.venv-h5), and reads every dataset whole.
     private func h5pyReadsEveryShard(_ folder: URL) throws -> (status: Int32, output: String) {
-        let result = try TestSupport.run("/usr/bin/python3", ["-c", """
-            import glob, h5py, sys
+        let python = TestSupport.repositoryRoot.appendingPathComponent("data/.venv-h5/bin/python").path
+        let result = try TestSupport.run(python, ["-c", """
+            import glob, h5py, hdf5plugin, sys
             for path in sorted(glob.glob(sys.argv[1] + "/*.h5")):
                 with h5py.File(path, "r") as f:
                     for name in f:
