@@ -141,7 +141,7 @@ let package = Package(
         .executableTarget(name: "vimo-bench-clip", dependencies: ["Torch", "Models"], path: "bench/CLIPBench"),
         .executableTarget(name: "vimo-bench-tfam", dependencies: ["Torch", "Models"], path: "bench/TFAMBench"),
         .executableTarget(name: "vimo-bench-stage", dependencies: ["Core", "Store", "StageCLI"], path: "bench/RunnerBench"),
-        .executableTarget(name: "vimo-bench-store", dependencies: ["Store"], path: "bench/StoreBench"),
+        .executableTarget(name: "vimo-bench-store", dependencies: ["Store", "Media"], path: "bench/StoreBench"),
         .executableTarget(name: "vimo-bench-xclip", dependencies: ["Torch", "Models"], path: "bench/XCLIPBench"),
         .executableTarget(name: "vimo-bench-flow", dependencies: ["Torch", "Models", "Vision"], path: "bench/FlowBench"),
         .executableTarget(name: "vimo-bench-amclip", dependencies: ["AMCLIP", "Torch", "Models", "Media", "Store", "Core", "Datasets", "Text", "Training"],

@@ -81,6 +81,10 @@ read_rates() {  # read_rates whole|single → "decode-raw decode-exact flow-raw 
 read -r rd_raw rd_exact rf_raw rf_exact <<< "$(read_rates whole)"
 read -r sd_raw sd_exact sf_raw sf_exact <<< "$(read_rates single)"
 
+# Downstream: the exact profile's rounded flow against the same flow unrounded (raw).
+read -r cf_fields cf_change cf_pf_levels cf_pf_share cf_fx_levels cf_fx_share <<< \
+  "$("$BIN/vimo-bench-store" --compare-flow "$OUT/flow-raw" "$OUT/flow-exact")"
+
 # Peak memory of decoding one long video.
 long_frames=$(ffprobe -v error -count_packets -select_streams v:0 -show_entries stream=nb_read_packets -of csv=p=0 "$LONG")
 declare -A RSS
@@ -116,6 +120,9 @@ echo "read back, whole items (decoded MB/s): frames raw $rd_raw, exact $rd_exact
   "flow raw $rf_raw, exact $rf_exact ($(ratio "$rf_exact" "$rf_raw")x) (goal ≥ 0.8x)"
 echo "read back, one row per read:         frames raw $sd_raw, exact $sd_exact ($(ratio "$sd_exact" "$sd_raw")x);" \
   "flow raw $sf_raw, exact $sf_exact ($(ratio "$sf_exact" "$sf_raw")x)"
+echo "flow exact vs raw over $cf_fields fields: largest change $cf_change px; colour-coded images (MoCLIP's input):" \
+  "per-field maximum: ≤ $cf_pf_levels level(s), $(echo "$cf_pf_share * 100" | bc -l | xargs printf '%.4f') % of bytes change;" \
+  "fixed 2 px: ≤ $cf_fx_levels level(s), $(echo "$cf_fx_share * 100" | bc -l | xargs printf '%.4f') % change"
 echo "vimo-decode peak RSS on one ${LONG_SECONDS}-s 1280×720 video ($long_frames frames): raw ${RSS[raw]} MB, exact ${RSS[exact]} MB (goal ≤ 300 MB)"
 for profile in "${PROFILES[@]}"; do
   printf 'Animal Kingdom (5,000,000 frames + 4,969,900 fields), %-5s: frames %4d GB + flow %4d GB = %4d GB\n' "$profile" \

@@ -97,11 +97,16 @@ extension HDF5File {
     /// HDF5 lock itself. One-row checksummed chunks stored as they are read (`DirectChunks`) are read
     /// whole and their checksums compared outside the lock; a row that does not match is read again
     /// through HDF5, which then reports it. A checksum failure names the first damaged chunk's rows.
+    /// `open`, when given, is the dataset already open (with its own chunk cache), used instead of opening it.
     func readRows(_ name: String, rows: Range<Int>, rowShape: [Int], memoryType: @escaping () -> hid_t,
-                  into buffer: UnsafeMutableRawPointer) throws {
+                  into buffer: UnsafeMutableRawPointer, open: hid_t? = nil) throws {
         guard !rows.isEmpty else { return }
+        func usingDataset<T>(_ body: (hid_t) throws -> T) throws -> T {
+            if let open { return try body(open) }
+            return try withDataset(name, body)
+        }
         let (stored, rowBytes) = try HDF5.serialized { () throws -> ([UInt32]?, Int) in
-            try withDataset(name) { dataset in
+            try usingDataset { dataset in
                 let type = try HDF5.check(H5Dget_type(dataset), path: path, "H5Dget_type(\(name))")
                 defer { H5Tclose(type) }
                 let rowBytes = rowShape.reduce(1, *) * H5Tget_size(type)
@@ -120,7 +125,7 @@ extension HDF5File {
         let mismatched = DirectChunks.mismatches(buffer, stored: stored, rowBytes: rowBytes)
         guard !mismatched.isEmpty else { return }
         try HDF5.serialized {
-            try withDataset(name) { dataset in
+            try usingDataset { dataset in
                 for index in mismatched {
                     try readThroughHDF5(dataset, name: name, rows: (rows.lowerBound + index)..<(rows.lowerBound + index + 1), rowShape: rowShape,
                                         memoryType: memoryType(), rowsPerChunk: 1, into: buffer + index * rowBytes)

@@ -30,6 +30,10 @@ public final class ShardReader: @unchecked Sendable {
     /// The open file (internal: `ShardCheck` reads through it).
     let file: HDF5File
     private let positions: [String: Int]
+    /// The payload dataset kept open with a chunk cache of two chunks, when its chunks hold several rows
+    /// (the `exact` profile's 16 frames or 4 fields): reading them one row at a time then decompresses
+    /// each chunk once, not once per row. Nil for one-row chunks (nothing to reuse).
+    private let cachedPayload: hid_t?
 
     /// Opens `url` and reads its item table and attributes. Throws `StoreError` naming the file
     /// when it cannot be opened or does not follow the schema.
@@ -50,10 +54,43 @@ public final class ShardReader: @unchecked Sendable {
             }
         }
         positions = Dictionary(items.enumerated().map { ($1, $0) }, uniquingKeysWith: { _, last in last })
+        let (file, payload) = (self.file, self.payload)
+        cachedPayload = HDF5.serialized { Self.openWithChunkCache(file: file, payload: payload) }
     }
 
     deinit {
-        HDF5.serialized { _ = try? file.close() }
+        HDF5.serialized {
+            if let cachedPayload { H5Dclose(cachedPayload) }
+            _ = try? file.close()
+        }
+    }
+
+    /// Opens the payload dataset with room for two of its chunks in HDF5's chunk cache, when a chunk holds
+    /// more than one row; nil otherwise, or when anything fails (reads then open the dataset each time).
+    /// Under the lock.
+    private static func openWithChunkCache(file: HDF5File, payload: Payload) -> hid_t? {
+        guard let name = payload.datasetName else { return nil }
+        // try? flattens the optional: nil when the dataset cannot be read or is not chunked.
+        guard let rows = try? file.withDataset(name, { try HDF5File.rowsPerChunk(ofDataset: $0, path: file.path, name: name) }),
+              rows > 1 else {
+            _ = HDF5.takeErrorMessage()
+            return nil
+        }
+        guard let access = try? HDF5.check(H5Pcreate(vimo_h5p_dataset_access()), path: file.path, "H5Pcreate(DATASET_ACCESS)") else {
+            return nil
+        }
+        defer { H5Pclose(access) }
+        let chunkBytes = rows * payload.rowByteCount
+        guard H5Pset_chunk_cache(access, 521, max(1 << 20, 2 * chunkBytes), 1.0) >= 0 else {
+            _ = HDF5.takeErrorMessage()
+            return nil
+        }
+        let dataset = H5Dopen2(file.id, name, access)
+        guard dataset >= 0 else {
+            _ = HDF5.takeErrorMessage()
+            return nil
+        }
+        return dataset
     }
 
     /// The position of `item` in `items`, nil when the shard does not hold it.
@@ -121,7 +158,8 @@ public final class ShardReader: @unchecked Sendable {
         guard count > 0 else { return [] }
         return try [T](unsafeUninitializedCapacity: count) { buffer, initialised in
             // readRows takes the HDF5 lock for its HDF5 calls only: checksums are compared outside it.
-            try file.readRows(dataset, rows: rows, rowShape: rowShape, memoryType: memoryType, into: buffer.baseAddress!)
+            try file.readRows(dataset, rows: rows, rowShape: rowShape, memoryType: memoryType, into: buffer.baseAddress!,
+                              open: dataset == payload.datasetName ? cachedPayload : nil)
             initialised = count
         }
     }

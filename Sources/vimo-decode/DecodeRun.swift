@@ -209,7 +209,7 @@ final class DecodeRun: @unchecked Sendable {
         for note in notes { terminal.warning("\(item.id): \(note)") }
     }
 
-    /// Frames held before they are written: 32 (4.8 MB at 224²), four of `exact`'s 8-frame chunks.
+    /// Frames held before they are written: 32 (4.8 MB at 224²), two of `exact`'s 16-frame chunks.
     static let framesPerWrite = 32
 
     private func workerName(_ worker: Int) -> String {

@@ -76,8 +76,8 @@ final class StorageProfileTests: XCTestCase {
     func testProfilesLayoutsAndAttributes() throws {
         let frames = Payload.frames(height: 224, width: 224, channels: 3), flow = Payload.flow(height: 224, width: 224)
         XCTAssertEqual(StorageProfile.default, .exact)
-        XCTAssertEqual(StorageProfile.exact.layout(for: frames), ShardLayout(compression: .zstd(level: 3), rowsPerChunk: 8))
-        XCTAssertEqual(StorageProfile.exact.layout(for: flow), ShardLayout(compression: .zstd(level: 3)))
+        XCTAssertEqual(StorageProfile.exact.layout(for: frames), ShardLayout(compression: .zstd(level: 3), rowsPerChunk: 16))
+        XCTAssertEqual(StorageProfile.exact.layout(for: flow), ShardLayout(compression: .zstd(level: 5), rowsPerChunk: 4))
         XCTAssertEqual(StorageProfile.exact.layout(for: .embeddings(dim: 512)), ShardLayout())
         XCTAssertEqual(StorageProfile.raw.layout(for: frames), ShardLayout())
         XCTAssertEqual(StorageProfile.raw.layout(for: flow), ShardLayout())
@@ -92,15 +92,15 @@ final class StorageProfileTests: XCTestCase {
         }
     }
 
-    func testExactFramesReadBackBitForBitInEightFrameChunksThatSpanItems() throws {
+    func testExactFramesReadBackBitForBitInChunksThatSpanItems() throws {
         let directory = try makeTemporaryDirectory()
         let payload = Payload.frames(height: 16, width: 12, channels: 3)
         let metadata = ShardMetadata(stage: "decode", fingerprint: "f", params: "{}", storage: StorageProfile.exact.attribute(for: payload))
         let writer = try ShardWriter(directory: directory, worker: "w0", metadata: metadata, payload: payload,
                                      layout: StorageProfile.exact.layout(for: payload))
-        // Smooth frames (they compress) in items of 5, 0, 9 and 3 rows: chunks of 8 cut across items.
+        // Smooth frames (they compress) in items of 5, 0, 19, 9 and 3 rows: chunks of 16 cut across items.
         var all: [UInt8] = []
-        for (item, rows) in [5, 0, 9, 3].enumerated() {
+        for (item, rows) in [5, 0, 19, 9, 3].enumerated() {
             let frames = (0..<(rows * payload.rowByteCount)).map { UInt8(truncatingIfNeeded: ($0 / 7 + item * 13) % 251) }
             all += frames
             try writer.append(item: "clip-\(item)", source: "s\(item)", frameIndex: (0..<rows).map(Int32.init), frames: frames)
@@ -109,10 +109,10 @@ final class StorageProfileTests: XCTestCase {
         XCTAssertEqual(reader.metadata.storage, "exact")
         XCTAssertEqual(try reader.filterIDs(of: "frames"), [2, 32015, Checksums.filterID])
         let chunks = try reader.chunkLocations(of: "frames")
-        XCTAssertEqual(chunks.map(\.rows), [0..<8, 8..<16, 16..<17])
+        XCTAssertEqual(chunks.map(\.rows), [0..<16, 16..<32, 32..<36])
         XCTAssertLessThan(chunks.map(\.storedBytes).reduce(0, +), all.count / 4, "smooth frames compress")
         XCTAssertEqual(try reader.readFrames(rows: 0..<reader.rowCount), all)
-        for item in 0..<4 {
+        for item in 0..<5 {
             let rows = reader.rows(ofItem: item)
             XCTAssertEqual(try reader.readFrames(rows: rows), Array(all[(rows.lowerBound * payload.rowByteCount)..<(rows.upperBound * payload.rowByteCount)]))
         }

@@ -6,7 +6,15 @@
 //
 // --rows single reads one row per call instead (AnimalMotionCLIP's sparse sampling: 8 frames of a
 // video, each its own read). Prints, per folder: rows, decoded MB, seconds, decoded MB/s.
+//
+//   vimo-bench-store --compare-flow REFERENCE OTHER
+//
+// What a storage profile's flow rounding does downstream: over every field of the items both flow
+// folders hold, the largest change of a value (px), and how the colour-coded images MoCLIP learns
+// from change (per-field maximum normalisation as ViMoCLIP, and a fixed 2 px as the demo): the
+// largest change of a colour level and the share of colour bytes that change at all.
 import Foundation
+import Media
 import Store
 
 var arguments = Array(CommandLine.arguments.dropFirst())
@@ -15,6 +23,47 @@ func take(_ name: String) -> String? {
     defer { arguments.removeSubrange(i...(i + 1)) }
     return arguments[i + 1]
 }
+if let reference = take("--compare-flow") {
+    guard let other = arguments.first else { FileHandle.standardError.write(Data("--compare-flow needs two folders\n".utf8)); exit(64) }
+    do { try compareFlow(URL(fileURLWithPath: reference), URL(fileURLWithPath: other)) } catch {
+        FileHandle.standardError.write(Data("vimo-bench-store: \(error.localizedDescription)\n".utf8))
+        exit(1)
+    }
+    exit(0)
+}
+
+/// Prints "fields maxChange perFrameMaxLevels perFrameChangedShare fixedMaxLevels fixedChangedShare".
+func compareFlow(_ reference: URL, _ other: URL) throws {
+    let a = try ShardIndex.build(directory: reference), b = try ShardIndex.build(directory: other)
+    var fields = 0, largest: Float = 0
+    var levels = [0, 0], changed = [0, 0], bytes = 0
+    for item in a.items {
+        guard let ea = a[item], let eb = b[item], ea.rows.count == eb.rows.count, !ea.rows.isEmpty else { continue }
+        let ra = try ShardReader(url: ea.shard), rb = try ShardReader(url: eb.shard)
+        guard case .flow(let height, let width) = ra.payload else { continue }
+        let x = try ra.readFlow(rows: ea.rows), y = try rb.readFlow(rows: eb.rows)
+        let plane = height * width
+        for field in 0..<ea.rows.count {
+            let base = field * 2 * plane
+            for index in base..<(base + 2 * plane) { largest = max(largest, abs(x[index] - y[index])) }
+            for (k, normalization) in [FlowColor.Normalization.perFrameMaximum, .fixed(2)].enumerated() {
+                let ia = FlowColor.image(u: Array(x[base..<(base + plane)]), v: Array(x[(base + plane)..<(base + 2 * plane)]),
+                                         width: width, height: height, normalization: normalization)
+                let ib = FlowColor.image(u: Array(y[base..<(base + plane)]), v: Array(y[(base + plane)..<(base + 2 * plane)]),
+                                         width: width, height: height, normalization: normalization)
+                for (p, q) in zip(ia, ib) where p != q {
+                    levels[k] = max(levels[k], abs(Int(p) - Int(q)))
+                    changed[k] += 1
+                }
+                if k == 0 { bytes += ia.count }
+            }
+            fields += 1
+        }
+    }
+    print(String(format: "%d %.6f %d %.6f %d %.6f", fields, largest, levels[0], Double(changed[0]) / Double(max(1, bytes)),
+                 levels[1], Double(changed[1]) / Double(max(1, bytes))))
+}
+
 let repeats = Int(take("--repeat") ?? "3") ?? 3
 let single = take("--rows") == "single"
 guard !arguments.isEmpty else {
