@@ -11,7 +11,7 @@ public enum FlowRounding {
     /// The `k` of the `exact` storage profile.
     public static let exactBits = 10
 
-    /// Rounds `fieldCount` fields of shape (2, `pixels`) — u plane, then v plane — in place.
+    /// Rounds every field of `fields` — each of shape (2, `pixels`): u plane, then v plane — in place.
     /// A field whose largest vector is zero or not finite is left as it is (a non-finite one is
     /// refused later by the stage's finiteness check).
     public static func round(_ fields: UnsafeMutableBufferPointer<Float16>, pixels: Int, bits: Int) {

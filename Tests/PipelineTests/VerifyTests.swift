@@ -149,7 +149,8 @@ final class VerifyTests: XCTestCase {
         let chunk = try reader.chunkLocations(of: "frames")[0]
         try flipByte(in: shard, at: chunk.fileOffset + 100)
         let hit = reader.items.indices.filter { reader.rows(ofItem: $0).overlaps(chunk.rows) }.map { reader.items[$0] }
-        XCTAssertEqual(hit.count, 1, "the damaged frame belongs to one item; the shard's other item reads fine")
+        // Under the default storage (16 frames a chunk) a chunk can hold rows of more than one item: all of them are hit.
+        XCTAssertFalse(hit.isEmpty, "the damaged chunk holds rows of some item")
 
         // A flow stage added now reads every decode item: the one with the damaged frame fails, the rest are computed.
         try writePipeline(fixture, stages: ["decode", "flow"], flowPreset: "ultrafast")
@@ -158,7 +159,7 @@ final class VerifyTests: XCTestCase {
         let stages = try XCTUnwrap(try fixture.lastRecord()["stages"] as? [[String: Any]])
         let flow = try XCTUnwrap(stages.first { $0["stage"] as? String == "flow" })
         let failed = try XCTUnwrap(flow["failed_items"] as? [String], "\(flow)")
-        XCTAssertEqual(failed.map { String($0.prefix { $0 != ":" }) }, hit, "exactly the item whose rows are damaged fails")
+        XCTAssertEqual(failed.map { String($0.prefix { $0 != ":" }) }.sorted(), hit.sorted(), "exactly the items whose rows are damaged fail")
         for line in failed {
             XCTAssertTrue(line.contains("cannot read upstream shard \(shard.path)"), line)
             XCTAssertTrue(line.contains("dataset 'frames' rows") && line.contains("Fletcher-32"), line)
