@@ -81,46 +81,58 @@ public struct ItemStage {
         let sink = ShardSink(directory: output, worker: shard.count == 1 ? "w0" : "s\(shard.index)of\(shard.count)w0",
                              metadata: metadata, payload: payload, labelCount: labelCount, layout: layout,
                              itemsPerShard: itemsPerShard)
-        var processed = 0, rows = 0
-        var failures: [StageSummary.Failure] = [], warnings: [StageSummary.Warning] = []
+        let tally = Tally()
         let progress = ProgressLine(total: todo.count, unit: rowUnit)
+        @Sendable func render(extra: Int = 0) -> String {
+            tally.locked { progress.render(done: $0.processed + $0.failures.count, units: $0.rows + extra, failed: $0.failures.count) }
+        }
+        // An item's rows are stored (rounded, compressed, checksummed, written) on a second thread while
+        // `process` computes the next item; one item waits at most, so memory holds two items' rows.
+        let writing = DispatchQueue(label: "vimo.item-stage.write")
+        let slot = DispatchSemaphore(value: 1)
         var open: (url: URL, reader: ShardReader)?
-        var stopCode: Int32?
         for (id, entry, source) in todo {
-            if stopCode != nil { break }
+            if tally.locked({ $0.stopCode != nil }) { break }
             do {
                 if open?.url != entry.shard { open = (entry.shard, try ShardReader(url: entry.shard)) }
                 let reader = open!.reader
                 let result = try process(reader, entry) { done, total in
-                    terminal.progress(progress.render(done: processed + failures.count, units: rows + done, failed: failures.count)
-                                      + "  \(id) \(done)/\(total) \(rowUnit)")
+                    terminal.progress(render(extra: done) + "  \(id) \(done)/\(total) \(rowUnit)")
                 }
                 try FiniteRows.check(result.rows, payload: payload)   // a damaged item fails, its rows unwritten
-                var rowsToWrite = result.rows
-                if case .flow(let height, let width) = payload, let bits = storage.flowRoundingBits {
-                    rowsToWrite.withUnsafeMutableBytes { raw in
-                        FlowRounding.round(raw.bindMemory(to: Float16.self), pixels: height * width, bits: bits)
-                    }
-                }
                 let labels = labelCount == nil ? nil : try reader.labels(item: entry.position)
-                try rowsToWrite.withUnsafeBytes { raw in
-                    try sink.append(item: id, source: source, frameIndex: result.frameIndex, rows: raw, labels: labels)
+                slot.wait()
+                writing.async { [storage] in
+                    defer { slot.signal() }
+                    do {
+                        var rowsToWrite = result.rows
+                        if case .flow(let height, let width) = payload, let bits = storage.flowRoundingBits {
+                            rowsToWrite.withUnsafeMutableBytes { raw in
+                                FlowRounding.round(raw.bindMemory(to: Float16.self), pixels: height * width, bits: bits)
+                            }
+                        }
+                        try rowsToWrite.withUnsafeBytes { raw in
+                            try sink.append(item: id, source: source, frameIndex: result.frameIndex, rows: raw, labels: labels)
+                        }
+                        if let warning = result.warning { terminal.warning("\(id): \(warning)") }
+                        tally.locked {
+                            if let warning = result.warning { $0.warnings.append(.init(item: id, message: warning)) }
+                            $0.processed += 1
+                            $0.rows += result.frameIndex.count
+                        }
+                    } catch {
+                        tally.record(error, item: id, upstream: entry.shard, terminal: terminal)
+                    }
+                    terminal.progress(render())
                 }
-                if let warning = result.warning {
-                    warnings.append(.init(item: id, message: warning))
-                    terminal.warning("\(id): \(warning)")
-                }
-                processed += 1
-                rows += result.frameIndex.count
             } catch {
-                // A full disk stops the stage; the item is not a failure (the rerun computes it).
-                if let code = OutOfSpace.code(of: error) { stopCode = code; break }
-                let reason = ItemStageError.describe(error, upstream: entry.shard)
-                failures.append(.init(item: id, reason: reason))
-                terminal.failed(id, reason)
+                tally.record(error, item: id, upstream: entry.shard, terminal: terminal)
+                terminal.progress(render())
             }
-            terminal.progress(progress.render(done: processed + failures.count, units: rows, failed: failures.count))
         }
+        writing.sync {}
+        var processed = tally.processed, rows = tally.rows, failures = tally.failures, stopCode = tally.stopCode
+        let warnings = tally.warnings
         do { try sink.commit() } catch {
             if let code = OutOfSpace.code(of: error) { stopCode = stopCode ?? code } else {
                 failures.append(.init(item: "(last shard)", reason: error.localizedDescription))
@@ -147,6 +159,34 @@ public struct ItemStage {
             inputProblems: index.problems.map { $0.localizedDescription }, rows: rows, rowUnit: rowUnit,
             seconds: Date().timeIntervalSince(start), digestsComputed: 0, shardsWritten: sink.committed.map(\.lastPathComponent),
             stopped: stopped?.localizedDescription)
+    }
+}
+
+/// What an item stage's two threads (computing, storing) count, under one lock.
+private final class Tally: @unchecked Sendable {
+    var processed = 0, rows = 0
+    var failures: [StageSummary.Failure] = []
+    var warnings: [StageSummary.Warning] = []
+    /// Set when a write fails for want of room: no further item is started.
+    var stopCode: Int32?
+    private let lock = NSLock()
+
+    func locked<T>(_ body: (Tally) throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(self)
+    }
+
+    /// A failed item: a full disk stops the stage (the item is not a failure: the rerun computes it);
+    /// anything else is the item's failure, reported now.
+    func record(_ error: Error, item: String, upstream: URL, terminal: Terminal) {
+        if let code = OutOfSpace.code(of: error) {
+            locked { $0.stopCode = $0.stopCode ?? code }
+            return
+        }
+        let reason = ItemStageError.describe(error, upstream: upstream)
+        locked { $0.failures.append(.init(item: item, reason: reason)) }
+        terminal.failed(item, reason)
     }
 }
 
