@@ -33,21 +33,47 @@ public enum FlowRounding {
 
     /// The largest vector length of one (2, pixels) field, computed in float32.
     public static func largestVector(_ field: UnsafeBufferPointer<Float16>, pixels: Int) -> Float {
-        var largest: Float = 0
-        for index in 0..<pixels {
-            let u = Float(field[index]), v = Float(field[pixels + index])
-            let squared = u * u + v * v
-            if !(squared <= largest) { largest = squared }  // a NaN wins, so the field is left alone
+        // Halves widen through a table: without F16C in the target, each `Float(half)` is a library call.
+        widened.withUnsafeBufferPointer { table in
+            field.withMemoryRebound(to: UInt16.self) { bits in
+                var largest: Float = 0
+                for index in 0..<pixels {
+                    let u = table[Int(bits[index])], v = table[Int(bits[pixels + index])]
+                    let squared = u * u + v * v
+                    if !(squared <= largest) { largest = squared }  // a NaN wins, so the field is left alone
+                }
+                return largest.squareRoot()
+            }
         }
-        return largest.squareRoot()
     }
+
+    /// Every half bit pattern widened to float32 (256 KB, built once).
+    private static let widened: [Float] = (0...UInt16.max).map { Float(Float16(bitPattern: $0)) }
 
     private static func roundField(_ field: UnsafeMutableBufferPointer<Float16>, pixels: Int, bits: Int) {
         guard let q = step(maxr: largestVector(UnsafeBufferPointer(field), pixels: pixels), bits: bits) else { return }
-        let inverse = 1 / q  // a power of two: multiplying by it is exact
-        for index in field.indices {
-            let value = Float(field[index])
-            field[index] = Float16((value * inverse).rounded(.toNearestOrEven) * q)
+        let stepExponent = Int(q.exponent)
+        field.withMemoryRebound(to: UInt16.self) { halves in
+            for index in halves.indices { halves[index] = roundHalf(halves[index], stepExponent: stepExponent) }
         }
+    }
+
+    /// A finite half (as bits) rounded to the nearest multiple of 2^`stepExponent`, ties to even, in
+    /// integer arithmetic on its significand (the same result as rounding its value in float32).
+    /// A half is S × 2^e with S its integer significand (1024 + mantissa for normals, the mantissa
+    /// for subnormals) and e = max(biased exponent, 1) − 25, its spacing.
+    @inline(__always)
+    static func roundHalf(_ half: UInt16, stepExponent: Int) -> UInt16 {
+        let sign = half & 0x8000, magnitude = half & 0x7FFF
+        guard magnitude < 0x7C00 else { return half }  // infinity or NaN: never in a field that is rounded
+        let biased = Int(magnitude >> 10)
+        let shift = stepExponent - (max(biased, 1) - 25)
+        guard shift > 0 else { return half }  // already on the grid (its spacing is the step or coarser)
+        let significand = biased == 0 ? Int(magnitude) : 1024 + Int(magnitude & 0x3FF)
+        guard shift < 12 else { return sign }  // the step is over twice the value: rounds to (signed) zero
+        let rounded = ((significand + (1 << (shift - 1)) - 1 + ((significand >> shift) & 1)) >> shift) << shift
+        if biased == 0 { return sign | UInt16(rounded) }  // subnormal: 1024 lands on the smallest normal
+        // A normal keeps its exponent field; 2048 carries into the next binade; below 1024 only 0 is possible.
+        return rounded < 1024 ? sign : sign | UInt16(((biased - 1) << 10) + rounded)
     }
 }

@@ -57,6 +57,25 @@ final class StorageProfileTests: XCTestCase {
         }
     }
 
+    func testIntegerRoundingOfEveryHalfMatchesRoundingItsValueInFloat32() throws {
+        // Every finite half, every step from 2^-30 to 2^16: the bit arithmetic equals the arithmetic on values.
+        var checked = 0
+        for bits in UInt16.min...UInt16.max where Float16(bitPattern: bits).isFinite {
+            let value = Float(Float16(bitPattern: bits))
+            for exponent in -30...16 {
+                let q = Float(sign: .plus, exponent: exponent, significand: 1)
+                let expected = Float16((value / q).rounded(.toNearestOrEven) * q)
+                let got = FlowRounding.roundHalf(bits, stepExponent: exponent)
+                if got != expected.bitPattern {
+                    XCTFail("half \(String(bits, radix: 16)) (\(value)) at step 2^\(exponent): \(String(got, radix: 16)), expected \(expected)")
+                    return
+                }
+                checked += 1
+            }
+        }
+        XCTAssertEqual(checked, 63_488 * 47, "65,536 patterns less 2,048 infinities and NaNs, 47 steps")
+    }
+
     func testRoundingLeavesZeroAndNonFiniteFieldsAndHandlesEachFieldOnItsOwn() throws {
         // Field 0 all zero, field 1 with a NaN, field 2 large, field 3 small: each gets its own step.
         let pixels = 2
