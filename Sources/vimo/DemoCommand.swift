@@ -142,9 +142,12 @@ struct Demo: ParsableCommand {
         }
         if let preview { console.line("  " + Console.pad("flow preview", width) + Console.short(preview) + "  (colour-coded optical flow)") }
         console.line("  " + Console.pad("run record", width) + Console.short(URL(fileURLWithPath: record.folder)) + "  (record.json, logs/)")
-        console.line("Open the frames in Python: /usr/bin/python3 -c \"import h5py, glob; "
+        // The frames are zstd-compressed (storage `exact`): h5py reads them after `import hdf5plugin`,
+        // which the bootstrap installs with pip's h5py in data/.venv-h5.
+        console.line("Open the frames in Python (pip install h5py hdf5plugin; `make bootstrap` put both in data/.venv-h5): "
+                     + "data/.venv-h5/bin/python -c \"import h5py, hdf5plugin, glob; "
                      + "f = h5py.File(sorted(glob.glob('\(Console.short(folders["decode"].map { URL(fileURLWithPath: $0) }))/shard-*.h5'))[0]); "
-                     + "print(dict(f.attrs), f['frames'].shape)\"")
+                     + "print(dict(f.attrs), f['frames'][0].shape, f['frames'][0].mean())\"")
         console.line("`vimo status demo` tells what is up to date; `make demo` again finishes in seconds.")
     }
 }
