@@ -34,7 +34,7 @@ public enum FlowRounding {
     /// The largest vector length of one (2, pixels) field, computed in float32.
     public static func largestVector(_ field: UnsafeBufferPointer<Float16>, pixels: Int) -> Float {
         // Halves widen through a table: without F16C in the target, each `Float(half)` is a library call.
-        widened.withUnsafeBufferPointer { table in
+        HalfWidening.table.withUnsafeBufferPointer { table in
             field.withMemoryRebound(to: UInt16.self) { bits in
                 var largest: Float = 0
                 for index in 0..<pixels {
@@ -46,9 +46,6 @@ public enum FlowRounding {
             }
         }
     }
-
-    /// Every half bit pattern widened to float32 (256 KB, built once).
-    private static let widened: [Float] = (0...UInt16.max).map { Float(Float16(bitPattern: $0)) }
 
     private static func roundField(_ field: UnsafeMutableBufferPointer<Float16>, pixels: Int, bits: Int) {
         guard let q = step(maxr: largestVector(UnsafeBufferPointer(field), pixels: pixels), bits: bits) else { return }

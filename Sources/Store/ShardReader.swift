@@ -130,7 +130,7 @@ public final class ShardReader: @unchecked Sendable {
 
     /// Flow fields of `rows` widened to float32 (exact: every half is a float).
     public func readFlow(rows: Range<Int>) throws -> [Float] {
-        try readFlowHalf(rows: rows).map { Float($0) }
+        HalfWidening.widen(try readFlowHalf(rows: rows))
     }
 
     /// Embeddings of `rows`, float32 row-major (rows.count × D).
