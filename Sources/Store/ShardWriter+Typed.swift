@@ -10,7 +10,7 @@ extension ShardWriter {
     /// Appends an item of a `.flow` shard: `flow` is N×2×H×W float32, stored as IEEE half
     /// rounded to nearest even (values beyond ±65504 become ±infinity, as in numpy).
     public func append(item: String, source: String, frameIndex: [Int32], flow: [Float], labels: [UInt8]? = nil) throws {
-        try append(item: item, source: source, frameIndex: frameIndex, flowHalf: flow.map { Float16($0) }, labels: labels)
+        try append(item: item, source: source, frameIndex: frameIndex, flowHalf: HalfNarrowing.narrow(flow), labels: labels)
     }
 
     /// Appends an item of a `.flow` shard whose values are already half precision.

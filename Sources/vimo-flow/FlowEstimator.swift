@@ -1,6 +1,7 @@
 import Core
 import Foundation
 import Models
+import Store
 import Torch
 import Vision
 
@@ -62,7 +63,7 @@ final class DISEstimator: FlowEstimator {
         for t in 0..<(count - 1) {
             let field = try dis.flow(from: Array(frames[(t * size)..<((t + 1) * size)]),
                                      to: Array(frames[((t + 1) * size)..<((t + 2) * size)]), width: width, height: height)
-            field.map(Float16.init).withUnsafeBytes { out.append(contentsOf: $0) }  // little-endian on every target
+            HalfNarrowing.narrow(field).withUnsafeBytes { out.append(contentsOf: $0) }  // little-endian on every target
             progress(t + 1, count - 1)
         }
         return out

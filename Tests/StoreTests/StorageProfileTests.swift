@@ -76,6 +76,38 @@ final class StorageProfileTests: XCTestCase {
         XCTAssertEqual(checked, 63_488 * 47, "65,536 patterns less 2,048 infinities and NaNs, 47 steps")
     }
 
+    func testNarrowingToHalfIsBitForBitFloat16sConversion() throws {
+        // Every exponent and sign, with the 13 bits rounding drops at and around each tie, plus random floats.
+        var random = SplitMix64(seed: 17)
+        var checked = 0
+        func check(_ bits: UInt32) -> Bool {
+            let expected = Float16(Float(bitPattern: bits)).bitPattern
+            let got = HalfNarrowing.narrow(bits)
+            // NaNs: Swift may quiet them its own way; both must be NaN with the same sign.
+            if Float(bitPattern: bits).isNaN {
+                return Float16(bitPattern: got).isNaN && (got & 0x8000) == (expected & 0x8000)
+            }
+            return got == expected
+        }
+        for high in 0..<(UInt32(1) << 19) {
+            for low: UInt32 in [0, 1, 0x0FFF, 0x1000, 0x1001, 0x1FFF, 0x0800, 0x17FF] {
+                let bits = (high << 13) | low
+                guard check(bits) else {
+                    return XCTFail("\(Float(bitPattern: bits)) (0x\(String(bits, radix: 16))): 0x\(String(HalfNarrowing.narrow(bits), radix: 16)), "
+                                   + "expected 0x\(String(Float16(Float(bitPattern: bits)).bitPattern, radix: 16))")
+                }
+                checked += 1
+            }
+        }
+        for _ in 0..<200_000 {
+            let bits = UInt32(truncatingIfNeeded: random.next())
+            guard check(bits) else { return XCTFail("0x\(String(bits, radix: 16))") }
+            checked += 1
+        }
+        XCTAssertEqual(checked, (1 << 19) * 8 + 200_000)
+        XCTAssertEqual(HalfNarrowing.narrow([1, 65504, 65520, -1e-8, 6e-8]).map(\.bitPattern), [0x3C00, 0x7BFF, 0x7C00, 0x8000, 0x0001])
+    }
+
     func testRoundingLeavesZeroAndNonFiniteFieldsAndHandlesEachFieldOnItsOwn() throws {
         // Field 0 all zero, field 1 with a NaN, field 2 large, field 3 small: each gets its own step.
         let pixels = 2
