@@ -21,8 +21,8 @@ if torchCUDA {
     torchLinker.append(.unsafeFlags(["-Xlinker", "--no-as-needed", "-ltorch_cuda", "-lc10_cuda", "-Xlinker", "--as-needed"]))
 }
 
-/// Media's and AMCLIP's per-pixel loops (flow colour coding, clip assembly) are compiled optimised in debug builds
-/// too: unoptimised they are ~10× slower (FlowColor's SIMD fast path ~30×), and the test suite trains AnimalMotionCLIP on the demo's flow (release
+/// Media's, AMCLIP's and Store's per-pixel loops (flow colour coding, clip assembly, flow rounding and float16
+/// conversion on every stored field) are compiled optimised in debug builds too: unoptimised they are ~10× slower (FlowColor's SIMD fast path ~30×), and the test suite trains AnimalMotionCLIP on the demo's flow (release
 /// builds are unaffected).
 let pixelLoops: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
