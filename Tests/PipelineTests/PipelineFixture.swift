@@ -179,8 +179,9 @@ extension PipelineFixture {
             let items = try PipelineFixture.itemOccurrences(folder)
             XCTAssertEqual(items.count, PipelineFixture.clips, "\(stage): every item exactly once (\(context))")
             XCTAssertEqual(Set(items).count, PipelineFixture.clips, "\(stage) (\(context))")
-            XCTAssertEqual(try PipelineFixture.payloads(folder), try PipelineFixture.payloads(reference.folders(stage)[0]),
-                           "\(stage): same bytes as the uninterrupted run (\(context))")
+            let mine = try PipelineFixture.payloads(folder), theirs = try PipelineFixture.payloads(reference.folders(stage)[0])
+            let differing = mine.keys.filter { mine[$0] != theirs[$0] }.sorted()
+            XCTAssertEqual(mine, theirs, "\(stage): same bytes as the uninterrupted run (\(context)); items that differ: \(differing)")
         }
         let metrics = { (f: PipelineFixture) throws -> Data in
             try Data(contentsOf: f.folders("eval")[0].appendingPathComponent("metrics.json"))
