@@ -131,8 +131,8 @@ public struct ItemStage {
             }
         }
         writing.sync {}
-        var processed = tally.processed, rows = tally.rows, failures = tally.failures, stopCode = tally.stopCode
-        let warnings = tally.warnings
+        var processed = tally.processed, failures = tally.failures, stopCode = tally.stopCode
+        let rows = tally.rows, warnings = tally.warnings
         do { try sink.commit() } catch {
             if let code = OutOfSpace.code(of: error) { stopCode = stopCode ?? code } else {
                 failures.append(.init(item: "(last shard)", reason: error.localizedDescription))

@@ -30,22 +30,15 @@ public final class ShardSink {
     /// Appends one item (rows already in the payload's on-disk dtype) and commits when the shard is full.
     public func append(item: String, source: String, frameIndex: [Int32], rows: UnsafeRawBufferPointer,
                        labels: [UInt8]?) throws {
-        if writer == nil {
-            writer = try ShardWriter(directory: directory, worker: worker, metadata: metadata, payload: payload,
-                                     labelCount: labelCount, layout: layout)
-        }
-        try writer!.append(item: item, source: source, frameIndex: frameIndex, rows: rows, labels: labels)
-        if writer!.itemCount >= itemsPerShard { try commit() }
+        let writer = try openWriter()
+        try writer.append(item: item, source: source, frameIndex: frameIndex, rows: rows, labels: labels)
+        if writer.itemCount >= itemsPerShard { try commit() }
     }
 
     /// Starts an item whose rows arrive in parts (`ShardWriter.beginItem`): `appendRows` streams them
     /// to the file, `finishItem` records it (committing a full shard), `cancelItem` drops its rows.
     public func beginItem(_ item: String, source: String, labels: [UInt8]?) throws {
-        if writer == nil {
-            writer = try ShardWriter(directory: directory, worker: worker, metadata: metadata, payload: payload,
-                                     labelCount: labelCount, layout: layout)
-        }
-        try writer!.beginItem(item, source: source, labels: labels)
+        try openWriter().beginItem(item, source: source, labels: labels)
     }
 
     /// The next rows of the item begun with `beginItem`.
@@ -66,6 +59,15 @@ public final class ShardSink {
     /// stage reports (as after any failed write): its items are done again by the next run.
     public func cancelItem() {
         try? writer?.cancelItem()
+    }
+
+    /// The open shard's writer, opening a new shard when there is none.
+    private func openWriter() throws -> ShardWriter {
+        if let writer { return writer }
+        let opened = try ShardWriter(directory: directory, worker: worker, metadata: metadata, payload: payload,
+                                     labelCount: labelCount, layout: layout)
+        writer = opened
+        return opened
     }
 
     /// Commits the open shard, if any.

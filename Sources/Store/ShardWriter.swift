@@ -137,10 +137,7 @@ public final class ShardWriter {
     /// and, when the writer has `labelCount`, exactly that many labels. An item may have no rows.
     public func append(item: String, source: String, frameIndex: [Int32], rows: UnsafeRawBufferPointer,
                        labels: [UInt8]? = nil) throws {
-        guard case .open = state else {
-            throw StoreError.writerNotOpen(path: temporaryURL.path, state: stateDescription)
-        }
-        guard pending == nil else { throw StoreError.writerNotOpen(path: temporaryURL.path, state: pendingDescription) }
+        try requireOpenWithNoItemBegun()
         try validate(item: item, source: source, labels: labels)
         try validate(item: item, rowCount: frameIndex.count, byteCount: rows.count)
         try writeRows(rows, count: frameIndex.count, item: item)
@@ -153,16 +150,14 @@ public final class ShardWriter {
     /// all of them: `appendRows` writes each part to the file, `finishItem` records the item, and
     /// `cancelItem` takes its rows back out. The id, source and labels are checked here, before any row.
     public func beginItem(_ item: String, source: String, labels: [UInt8]? = nil) throws {
-        guard case .open = state else { throw StoreError.writerNotOpen(path: temporaryURL.path, state: stateDescription) }
-        guard pending == nil else { throw StoreError.writerNotOpen(path: temporaryURL.path, state: pendingDescription) }
+        try requireOpenWithNoItemBegun()
         try validate(item: item, source: source, labels: labels)
         pending = (item, source, labels, 0)
     }
 
     /// Writes the next rows of the item begun with `beginItem` (a whole number of rows in the on-disk dtype).
     public func appendRows(_ rows: UnsafeRawBufferPointer) throws {
-        guard case .open = state else { throw StoreError.writerNotOpen(path: temporaryURL.path, state: stateDescription) }
-        guard let current = pending else { throw StoreError.writerNotOpen(path: temporaryURL.path, state: "open, with no item begun") }
+        let current = try requireItemBegun()
         let rowBytes = max(1, payload.rowByteCount)
         let count = payload == .none ? 0 : rows.count / rowBytes
         try validate(item: current.item, rowCount: count, byteCount: rows.count)
@@ -172,8 +167,7 @@ public final class ShardWriter {
 
     /// Records the item begun with `beginItem`: `frameIndex` holds one entry per row appended.
     public func finishItem(frameIndex: [Int32]) throws {
-        guard case .open = state else { throw StoreError.writerNotOpen(path: temporaryURL.path, state: stateDescription) }
-        guard let current = pending else { throw StoreError.writerNotOpen(path: temporaryURL.path, state: "open, with no item begun") }
+        let current = try requireItemBegun()
         guard frameIndex.count == current.rows || payload == .none else {
             throw StoreError.rowSizeMismatch(path: temporaryURL.path, item: current.item, expected: current.rows * payload.rowByteCount,
                                              actual: frameIndex.count * payload.rowByteCount)
@@ -196,8 +190,19 @@ public final class ShardWriter {
         }
     }
 
-    private var pendingDescription: String {
-        "open, with item '\(pending?.item ?? "")' begun and not finished"
+    /// Throws unless the writer is open and no item is begun (`append`, `beginItem`, `commit`).
+    private func requireOpenWithNoItemBegun() throws {
+        guard case .open = state else { throw StoreError.writerNotOpen(path: temporaryURL.path, state: stateDescription) }
+        if let pending {
+            throw StoreError.writerNotOpen(path: temporaryURL.path, state: "open, with item '\(pending.item)' begun and not finished")
+        }
+    }
+
+    /// The item begun with `beginItem`; throws unless the writer is open and one is (`appendRows`, `finishItem`).
+    private func requireItemBegun() throws -> (item: String, source: String, labels: [UInt8]?, rows: Int) {
+        guard case .open = state else { throw StoreError.writerNotOpen(path: temporaryURL.path, state: stateDescription) }
+        guard let pending else { throw StoreError.writerNotOpen(path: temporaryURL.path, state: "open, with no item begun") }
+        return pending
     }
 
     /// Writes `count` rows after the committed ones (and `offset` rows of a pending item).
@@ -274,10 +279,10 @@ public final class ShardWriter {
     /// Returns the shard's URL. Once this returns the shard is complete and durable.
     @discardableResult
     public func commit() throws -> URL {
+        try requireOpenWithNoItemBegun()
         guard case .open(let file, let rowDataset, let types) = state else {
             throw StoreError.writerNotOpen(path: temporaryURL.path, state: stateDescription)
         }
-        guard pending == nil else { throw StoreError.writerNotOpen(path: temporaryURL.path, state: pendingDescription) }
         // From here the handles belong to this commit, which closes them whatever happens.
         state = .failed("interrupted during commit")
         do {

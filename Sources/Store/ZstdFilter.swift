@@ -12,8 +12,8 @@ enum ZstdFilter {
     /// HDF5's registered id of the Zstandard filter.
     static let id: H5Z_filter_t = 32015
 
-    /// The level used when a dataset's pipeline carries no client value (zstd's own default).
-    static let defaultLevel: Int32 = 3
+    /// The level used when a dataset's pipeline carries no client value (zstd's own default, as `"zstd"` means).
+    static let defaultLevel = Int32(Compression.defaultZstdLevel)
 
     /// The filter's name as `h5dump` and HDF5's errors show it; allocated once, never freed.
     private static let name: UnsafeMutablePointer<CChar> = {
