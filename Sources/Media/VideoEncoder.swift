@@ -56,6 +56,11 @@ public final class VideoEncoder {
     private var frame: UnsafeMutablePointer<AVFrame>?
     private var packet: UnsafeMutablePointer<AVPacket>?
     private var converter: OpaquePointer?
+    /// Where each RGB frame is copied before conversion: 64-byte aligned rows, zeroed padding and a
+    /// spare row. swscale's vector code reads past the end of its source (valgrind: 16-byte reads
+    /// beyond the last row), which from the caller's array would read whatever memory follows it.
+    private let staging: UnsafeMutableRawPointer
+    private let stagingStride: Int
     private var nextPTS: Int64 = 0
     private var finished = false
 
@@ -109,6 +114,10 @@ public final class VideoEncoder {
         if useH264 {
             av_opt_set(codec.pointee.priv_data, "preset", "veryfast", 0)
             av_opt_set(codec.pointee.priv_data, "crf", String(options.quality), 0)
+            // x264's vector mbtree code gives slightly different results from one encoder to the next in
+            // one process (it depends on what memory held before), so the same frames did not always make
+            // the same file; its canonical code does (EncoderDeterminismTests).
+            av_opt_set(codec.pointee.priv_data, "x264-params", "cpu-independent=1", 0)
         } else if options.codec != .png {
             codec.pointee.flags |= AV_CODEC_FLAG_QSCALE
             codec.pointee.global_quality = Int32(max(1, options.quality / 5)) * FF_QP2LAMBDA
@@ -150,6 +159,10 @@ public final class VideoEncoder {
         self.codec = codec
         self.stream = newStream
         packet = av_packet_alloc()
+        stagingStride = (width * 3 + 63) / 64 * 64
+        let stagingBytes = stagingStride * (height + 1)
+        staging = UnsafeMutableRawPointer.allocate(byteCount: stagingBytes, alignment: 64)
+        staging.initializeMemory(as: UInt8.self, repeating: 0, count: stagingBytes)
         converter = sws_getContext(Int32(width), Int32(height), AV_PIX_FMT_RGB24, Int32(width), Int32(height),
                                    pixelFormat, SWS_BILINEAR, nil, nil, nil)
         ok = true
@@ -158,6 +171,7 @@ public final class VideoEncoder {
     deinit {
         if !finished, let format, format.pointee.pb != nil { avio_closep(&format.pointee.pb) }
         sws_freeContext(converter)
+        staging.deallocate()
         av_packet_free(&packet)
         av_frame_free(&frame)
         avcodec_free_context(&codec)
@@ -167,19 +181,27 @@ public final class VideoEncoder {
     /// Appends one RGB24 frame (width × height × 3 bytes). `pts` (in units of 1/fps)
     /// overrides the running frame counter, for variable-frame-rate fixtures.
     public func append(rgb: [UInt8], pts: Int64? = nil) throws {
+        try rgb.withUnsafeBytes { try append(rgbBytes: $0, pts: pts) }
+    }
+
+    /// The same for a frame in memory the caller holds (width × height × 3 bytes, any alignment).
+    public func append(rgbBytes rgb: UnsafeRawBufferPointer, pts: Int64? = nil) throws {
         guard rgb.count == width * height * 3 else {
             throw MediaError.encodeFailed(path: path, reason: "frame has \(rgb.count) bytes, expected \(width * height * 3)")
         }
         guard av_frame_make_writable(frame) >= 0 else { throw MediaError.encodeFailed(path: path, reason: "frame buffer busy") }
-        rgb.withUnsafeBufferPointer { source in
-            var srcData: [UnsafePointer<UInt8>?] = [source.baseAddress, nil, nil, nil]
-            var srcStride: [Int32] = [Int32(width * 3), 0, 0, 0]
-            withUnsafeMutablePointer(to: &frame!.pointee.data) { data in
-                data.withMemoryRebound(to: UnsafeMutablePointer<UInt8>?.self, capacity: Int(AV_NUM_DATA_POINTERS)) { dst in
-                    withUnsafePointer(to: frame!.pointee.linesize) { lines in
-                        lines.withMemoryRebound(to: Int32.self, capacity: Int(AV_NUM_DATA_POINTERS)) { dstStride in
-                            _ = sws_scale(converter, &srcData, &srcStride, 0, Int32(height), dst, dstStride)
-                        }
+        if let source = rgb.baseAddress {
+            for row in 0..<height {
+                (staging + row * stagingStride).copyMemory(from: source + row * width * 3, byteCount: width * 3)
+            }
+        }
+        var srcData: [UnsafePointer<UInt8>?] = [UnsafePointer(staging.assumingMemoryBound(to: UInt8.self)), nil, nil, nil]
+        var srcStride: [Int32] = [Int32(stagingStride), 0, 0, 0]
+        withUnsafeMutablePointer(to: &frame!.pointee.data) { data in
+            data.withMemoryRebound(to: UnsafeMutablePointer<UInt8>?.self, capacity: Int(AV_NUM_DATA_POINTERS)) { dst in
+                withUnsafePointer(to: frame!.pointee.linesize) { lines in
+                    lines.withMemoryRebound(to: Int32.self, capacity: Int(AV_NUM_DATA_POINTERS)) { dstStride in
+                        _ = sws_scale(converter, &srcData, &srcStride, 0, Int32(height), dst, dstStride)
                     }
                 }
             }
