@@ -391,12 +391,22 @@ public final class Runner: @unchecked Sendable {
 
     /// Where `stage` runs: `--executor`, else the stage's, the pipeline's, `VIMO_EXECUTOR`, local.
     func executor(for stage: StageDefinition) -> ExecutorKind {
+        Self.executor(for: stage, in: pipeline, options: options)
+    }
+
+    /// The same for any pipeline and options (`GPUPlacement`, `vimo status`).
+    static func executor(for stage: StageDefinition, in pipeline: PipelineDefinition, options: RunOptions) -> ExecutorKind {
         options.executor ?? stage.executor ?? pipeline.executor
             ?? options.environment["VIMO_EXECUTOR"].flatMap(ExecutorKind.init(rawValue:)) ?? .local
     }
 
     /// What `stage` asks of Slurm: `--slurm-*` over the stage's `slurm:` over the pipeline's over `VIMO_SLURM_*`.
     func resources(for stage: StageDefinition) throws -> SlurmResources {
+        try Self.resources(for: stage, in: pipeline, options: options)
+    }
+
+    /// The same for any pipeline and options.
+    static func resources(for stage: StageDefinition, in pipeline: PipelineDefinition, options: RunOptions) throws -> SlurmResources {
         options.slurm.over(stage.slurm.over(pipeline.slurm.over(try SlurmResources.environment(options.environment))))
     }
 

@@ -49,6 +49,17 @@ struct PipelineOptions: ParsableArguments {
         return definition
     }
 
+    /// The same with the stages `GPUPlacement` puts on GPUs under `run` (`--executor`, `--slurm-*`,
+    /// the environment) given `device: cuda`, so `vimo run` and `vimo status` plan the same folders.
+    func open(console: Console, placing run: RunOptions) throws -> Planner {
+        let definition: PipelineDefinition
+        do { definition = try GPUPlacement.apply(to: load(), options: run) } catch {
+            console.error(error.localizedDescription)
+            throw ExitCode(2)
+        }
+        return try open(console: console, definition: definition)
+    }
+
     /// Loads the pipeline (unless given) and opens the cache; prints the problem and exits 2 when
     /// either is unusable.
     func open(console: Console, definition loaded: PipelineDefinition? = nil) throws -> Planner {

@@ -18,7 +18,10 @@ struct Run: ParsableCommand {
         the stage with --shard i/N and writes its own shards), a whole-set stage as one job. Resources come from \
         the pipeline's and the stage's `slurm:` blocks (partition, account, qos, time, cpus, memory, gpus, gres, \
         extra), over $VIMO_SLURM_* and under the --slurm-* options; none of them enters a fingerprint, so a \
-        cluster run reuses and fills the same folders as a local one. Stages are submitted as soon as their \
+        cluster run reuses and fills the same folders as a local one. One exception: a stage on the cluster \
+        that asks for GPUs (gpus, or a gres naming gpu), takes --device and sets no `device:` runs with \
+        `device: cuda`, which, like any device, enters its fingerprint (`vimo status` with the same \
+        --executor and --slurm-* options sees the same folders). Stages are submitted as soon as their \
         plan is known: an item stage right after the stages it reads (--dependency=afterok, \
         --kill-on-invalid-dep=yes), a whole-set stage once the item stages it reads have finished (its \
         fingerprint holds their item sets). The runner follows the jobs (tasks pending/running/done/failed), \
@@ -45,15 +48,19 @@ struct Run: ParsableCommand {
     @Flag(name: .long, help: "Do not echo the stages' output (it is still in the run's logs).")
     var quiet = false
     @OptionGroup var cluster: ClusterOptions
+    @Option(name: .long, help: ArgumentHelp("Slurm: submit a stage's failed tasks again, up to this many times.", valueName: "K"))
+    var retries: Int = 0
+    @Flag(name: .long, help: "Slurm: submit what can be submitted, record it, and return without following the jobs.")
+    var detach = false
 
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         if let lockTimeout, lockTimeout < 0 { throw ValidationError("--lock-timeout cannot be negative") }
+        guard retries >= 0 else { throw ValidationError("--retries cannot be negative") }
     }
 
     func run() throws {
         let console = Console(quiet: quiet)
-        let planner = try options.open(console: console)
         var runOptions = RunOptions()
         runOptions.targets = stage
         runOptions.from = from
@@ -62,6 +69,9 @@ struct Run: ParsableCommand {
         runOptions.jobs = jobs
         runOptions.lockTimeout = lockTimeout
         try cluster.apply(to: &runOptions)
+        runOptions.retries = retries
+        runOptions.detach = detach
+        let planner = try options.open(console: console, placing: runOptions)
         runOptions.command = (["vimo"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
         let record = try RunReporter(console: console, planner: planner).run(runOptions)
         if record.interrupted { throw ExitCode(130) }
@@ -170,7 +180,7 @@ struct RunReporter {
 
 extension ExecutorKind: ExpressibleByArgument {}
 
-/// `vimo run`'s Slurm options: where stages run and what they ask of the cluster.
+/// Where stages run and what they ask of the cluster (`vimo run`, and `vimo status`, which plans the same folders).
 struct ClusterOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Where the stages run: local or slurm (default: the pipeline's or the stage's `executor:`, $VIMO_EXECUTOR, local).", valueName: "E"))
     var executor: ExecutorKind?
@@ -183,13 +193,7 @@ struct ClusterOptions: ParsableArguments {
     @Option(name: .customLong("slurm-gpus"), help: ArgumentHelp("sbatch --gpus.", valueName: "G")) var gpus: String?
     @Option(name: .customLong("slurm-gres"), help: ArgumentHelp("sbatch --gres (gpu:1).", valueName: "G")) var gres: String?
     @Option(name: .customLong("slurm-extra"), help: ArgumentHelp("A further sbatch argument; repeatable.", valueName: "ARG")) var extra: [String] = []
-    @Option(name: .long, help: ArgumentHelp("Slurm: submit a stage's failed tasks again, up to this many times.", valueName: "K"))
-    var retries: Int = 0
-    @Flag(name: .long, help: "Slurm: submit what can be submitted, record it, and return without following the jobs.")
-    var detach = false
-
     func validate() throws {
-        guard retries >= 0 else { throw ValidationError("--retries cannot be negative") }
         if let cpus, cpus < 1 { throw ValidationError("--slurm-cpus must be at least 1") }
     }
 
@@ -206,8 +210,6 @@ struct ClusterOptions: ParsableArguments {
         slurm.gres = gres
         slurm.extra = extra
         options.slurm = slurm
-        options.retries = retries
-        options.detach = detach
         if let poll = ProcessInfo.processInfo.environment["VIMO_SLURM_POLL"].flatMap(Double.init), poll > 0 { options.pollInterval = poll }
     }
 }

@@ -9,10 +9,13 @@ struct Status: ParsableCommand {
 
     @OptionGroup var options: PipelineOptions
     @Flag(name: .long, help: "Also print each stage's fingerprint and folder.") var verbose = false
+    @OptionGroup var cluster: ClusterOptions
 
     func run() throws {
         let console = Console()
-        let planner = try options.open(console: console)
+        var placement = RunOptions()
+        try cluster.apply(to: &placement)
+        let planner = try options.open(console: console, placing: placement)
         let entries = PipelineStatus.check(planner)
         let width = (entries.map(\.stage.count).max() ?? 8) + 2
         console.line("pipeline \(planner.pipeline.name) (\(Console.short(planner.pipeline.file))), cache \(Console.short(planner.workspace.cache))")

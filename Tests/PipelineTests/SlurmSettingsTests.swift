@@ -30,6 +30,85 @@ final class SlurmSettingsTests: XCTestCase {
         XCTAssertThrowsError(try SlurmResources.environment(["VIMO_SLURM_CPUS": "many"]))
     }
 
+    func testAStageOnTheClusterThatAsksForGPUsRunsOnCUDAUnlessItSaysOtherwise() throws {
+        let pipeline = try parse("""
+        slurm: {partition: cpu}
+        stages:
+          decode: {run: vimo-decode, slurm: {gres: "gpu:1"}}
+          flow: {run: vimo-flow compute, inputs: {frames: decode}, slurm: {gpus: 1}}
+          clip: {run: vimo-clip, inputs: {frames: decode}, params: {device: cpu}, slurm: {gpus: 1}}
+          moclip: {run: vimo-moclip embed, inputs: {flow: flow}, slurm: {gres: "gpu:a100:1"}}
+          tfam: {run: vimo-tfam train, inputs: {clip: clip}}
+          other: {run: ./my-tool, slurm: {gpus: 2}}
+        """)
+        func devices(_ options: RunOptions) throws -> [String: String] {
+            let placed = try GPUPlacement.apply(to: pipeline, options: options)
+            var result: [String: String] = [:]
+            for stage in placed.stages {
+                if let binding = stage.params.first(where: { $0.key == "device" }) { result[stage.name] = binding.value.description }
+            }
+            return result
+        }
+        var slurm = RunOptions()
+        slurm.environment = [:]
+        slurm.executor = .slurm
+        // Only the stages that take --device, ask for GPUs and set no device.
+        XCTAssertEqual(try devices(slurm), ["flow": "cuda", "clip": "cpu", "moclip": "cuda"])
+        // Locally the same file keeps the CPU (and so the folders a laptop filled).
+        var local = RunOptions()
+        local.environment = [:]
+        XCTAssertEqual(try devices(local), ["clip": "cpu"])
+        // GPUs asked for on the command line or in the environment count too; a stage's executor: local wins over the pipeline's.
+        var everywhere = slurm
+        everywhere.slurm.gpus = "1"
+        XCTAssertEqual(try devices(everywhere), ["flow": "cuda", "clip": "cpu", "moclip": "cuda", "tfam": "cuda"])
+        var fromEnvironment = RunOptions()
+        fromEnvironment.environment = ["VIMO_EXECUTOR": "slurm", "VIMO_SLURM_GRES": "gpu:2"]
+        XCTAssertEqual(try devices(fromEnvironment), ["flow": "cuda", "clip": "cpu", "moclip": "cuda", "tfam": "cuda"])
+        let onePinned = try parse("""
+        executor: slurm
+        slurm: {gpus: 1}
+        stages:
+          flow: {run: vimo-flow compute, inputs: {frames: "/data/frames"}, executor: local}
+          clip: {run: vimo-clip, inputs: {frames: "/data/frames"}}
+        """)
+        var plain = RunOptions()
+        plain.environment = [:]
+        let placed = try GPUPlacement.apply(to: onePinned, options: plain)
+        XCTAssertEqual(placed[stage: "flow"]?.params.map(\.key), [])
+        XCTAssertEqual(placed[stage: "clip"]?.params.map(\.key), ["device"])
+    }
+
+    /// `vimo status` with the run's cluster options plans the folder `vimo run --executor slurm` fills: the
+    /// GPU stage's fingerprint changes with `device: cuda`, the others' do not.
+    func testStatusWithTheRunsClusterOptionsSeesTheCUDAFingerprint() throws {
+        let fixture = try PipelineFixture(name: "vimo-gpu-status")
+        addTeardownBlock { try? FileManager.default.removeItem(at: fixture.root) }
+        func fingerprints(_ extra: [String]) throws -> [String: String] {
+            let result = try fixture.vimo(["status", "--verbose"] + extra)
+            XCTAssertNotEqual(result.status, 2, result.stderr)
+            var found: [String: String] = [:], stage: String?
+            for line in String(decoding: result.stdout, as: UTF8.self).split(separator: "\n") {
+                let words = line.split(separator: " ")
+                if line.hasPrefix("  ") && !line.hasPrefix("   "), let first = words.first { stage = String(first) }
+                else if let stage, let first = words.first, first.hasPrefix("sha256:") || (first.count >= 20 && first.allSatisfy(\.isHexDigit)) {
+                    found[stage] = String(first)
+                }
+            }
+            return found
+        }
+        let local = try fingerprints([]), gpu = try fingerprints(["--executor", "slurm", "--slurm-gpus", "1"])
+        // Before a run only the item stages that read the dataset or decode have a fingerprint (the others
+        // hold their upstream's item sets). decode takes no --device; flow and clip do.
+        XCTAssertEqual(Set(local.keys), ["decode", "flow", "clip"], "\(local)")
+        XCTAssertEqual(Set(gpu.keys), ["decode", "flow", "clip"], "\(gpu)")
+        XCTAssertEqual(local["decode"], gpu["decode"])
+        XCTAssertNotEqual(local["flow"], gpu["flow"])
+        XCTAssertNotEqual(local["clip"], gpu["clip"])
+        let cpuPinned = try fingerprints(["--executor", "slurm"])
+        XCTAssertEqual(cpuPinned, local, "on the cluster without GPUs nothing changes")
+    }
+
     func testBadSlurmSettingsAreNamedWithTheirLine() throws {
         for (yaml, message) in [
             ("stages:\n  a: {run: a, executor: pbs}\n", "executor must be 'local' or 'slurm', found 'pbs'"),
