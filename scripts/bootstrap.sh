@@ -79,13 +79,14 @@ fi
 
 # What a Python user reading the cache has: pip's h5py 3.16 (HDF5 2.0), hdf5plugin 7.1 (the zstd
 # filter of the `exact` storage profile) and numpy, in a venv of their own (Debian's python3-h5py
-# stays the reference elsewhere). The Store interop tests read every storage profile with it.
+# stays the reference elsewhere). The Store interop tests read every storage profile with it, and
+# the vimo_cache package (python/) is tested in it; wheel lets `pip install ./python` build offline.
 H5_VENV=data/.venv-h5
-if ! "$H5_VENV/bin/python" -c "import h5py, hdf5plugin, numpy; assert h5py.__version__ == '3.16.0' and hdf5plugin.version == '7.1.0'" 2>/dev/null; then
-  echo "bootstrap: setting up $H5_VENV (h5py 3.16.0, hdf5plugin 7.1.0, numpy)" >&2
+if ! "$H5_VENV/bin/python" -c "import h5py, hdf5plugin, numpy, wheel; assert h5py.__version__ == '3.16.0' and hdf5plugin.version == '7.1.0'" 2>/dev/null; then
+  echo "bootstrap: setting up $H5_VENV (h5py 3.16.0, hdf5plugin 7.1.0, numpy, wheel)" >&2
   rm -rf "$H5_VENV"
   /usr/bin/python3 -m venv "$H5_VENV"
-  "$H5_VENV/bin/pip" install -q --disable-pip-version-check h5py==3.16.0 hdf5plugin==7.1.0 numpy==2.4.6
+  "$H5_VENV/bin/pip" install -q --disable-pip-version-check h5py==3.16.0 hdf5plugin==7.1.0 numpy==2.4.6 wheel==0.45.1
 fi
 
 # CLIP's BPE vocabulary (OpenAI, MIT licence), unpacked from the clip-anytorch wheel above into

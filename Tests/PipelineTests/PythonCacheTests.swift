@@ -1,0 +1,171 @@
+import Core
+import Foundation
+import Store
+import TestSupport
+import XCTest
+
+/// The `vimo_cache` Python package (python/) against Swift's readers: the same items, rows, labels,
+/// frame indices and sources for every kind of folder a real pipeline run writes, the same newest-
+/// commit rule when an item sits in two shards, the pipeline record lookup, the PyTorch adapter, and
+/// `pip install ./python`. Python's side is Tests/interop/check_vimo_cache.py.
+final class PythonCacheTests: XCTestCase {
+    private static let script = TestSupport.repositoryRoot.appendingPathComponent("Tests/interop/check_vimo_cache.py").path
+    private static let package = TestSupport.repositoryRoot.appendingPathComponent("python").path
+
+    /// Runs the script with `python` (the pip venv by default) and the package on PYTHONPATH; its JSON.
+    private func python(_ arguments: [String], interpreter: String = TestSupport.pipPython,
+                        extra: [String: String] = [:]) throws -> [String: Any] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["PYTHONPATH"] = Self.package
+        for (key, value) in extra { environment[key] = value }
+        let result = try TestSupport.run(interpreter, [Self.script] + arguments, environment: environment)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let object = try JSONSerialization.jsonObject(with: result.stdout.isEmpty ? Data("{}".utf8) : result.stdout)
+        return try XCTUnwrap(object as? [String: Any], result.stderr)
+    }
+
+    /// What Swift's index and readers say of every item of `folder`, in the script's terms.
+    private func swiftView(_ folder: URL) throws -> [String: [String: Any]] {
+        let index = try ShardIndex.build(directory: folder)
+        var result: [String: [String: Any]] = [:]
+        for item in index.items {
+            let entry = try XCTUnwrap(index[item])
+            let reader = try ShardReader(url: entry.shard)
+            let bytes: Data
+            switch reader.payload {
+            case .frames: bytes = Data(try reader.readFrames(rows: entry.rows))
+            case .flow: bytes = try reader.readFlowHalf(rows: entry.rows).withUnsafeBytes { Data($0) }
+            case .embeddings: bytes = try reader.readEmbeddings(rows: entry.rows).withUnsafeBytes { Data($0) }
+            case .none: bytes = Data()
+            }
+            result[item] = [
+                "sha256": String(FileDigest.sha256(of: bytes).dropFirst("sha256:".count)),
+                "labels": try reader.labelCount.map { _ in try reader.labels(item: entry.position).map(Int.init) } as Any,
+                "frame_index": try reader.frameIndex(rows: entry.rows).map(Int.init),
+                "source": entry.source,
+            ]
+        }
+        return result
+    }
+
+    private func assertSame(_ python: [String: Any], _ swift: [String: [String: Any]], _ context: String) throws {
+        let items = try XCTUnwrap(python["items"] as? [String: [String: Any]], context)
+        XCTAssertEqual(Set(items.keys), Set(swift.keys), context)
+        for (item, mine) in swift {
+            let theirs = try XCTUnwrap(items[item], "\(context) \(item)")
+            XCTAssertEqual(theirs["sha256"] as? String, mine["sha256"] as? String, "\(context) \(item): rows")
+            XCTAssertEqual(theirs["labels"] as? [Int], mine["labels"] as? [Int], "\(context) \(item): labels")
+            XCTAssertEqual(theirs["frame_index"] as? [Int], mine["frame_index"] as? [Int], "\(context) \(item): frame_index")
+            XCTAssertEqual(theirs["source"] as? String, mine["source"] as? String, "\(context) \(item): source")
+        }
+    }
+
+    func testThePackageReadsEveryFolderOfARealRunAsSwiftDoes() throws {
+        let fixture = try PipelineFixture(name: "vimo-python-cache")
+        addTeardownBlock { try? FileManager.default.removeItem(at: fixture.root) }
+        let run = try fixture.vimo(["run"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let stages = PipelineFixture.itemStages + ["tfam-predict"]
+        let folders = try stages.map { try XCTUnwrap(fixture.folders($0).first, $0) }
+        let dump = try python(["dump"] + folders.map(\.path))
+        let expectedKinds = ["decode": "frames", "flow": "flow", "clip": "embeddings", "moclip": "embeddings", "tfam-predict": "scores"]
+        for (stage, folder) in zip(stages, folders) {
+            let found = try XCTUnwrap(dump[folder.path] as? [String: Any], stage)
+            XCTAssertEqual(found["kind"] as? String, expectedKinds[stage], stage)
+            try assertSame(found, try swiftView(folder), stage)
+            let items = try XCTUnwrap(found["items"] as? [String: [String: Any]])
+            XCTAssertEqual(items.count, PipelineFixture.clips, stage)
+            if stage == "tfam-predict" {
+                // One row of K scores per video, returned as a vector.
+                XCTAssertTrue(items.values.allSatisfy { ($0["shape"] as? [Int])?.count == 1 }, "\(items.values.first ?? [:])")
+            }
+            if stage == "decode" {
+                XCTAssertTrue(items.values.allSatisfy { ($0["shape"] as? [Int])?.suffix(3) == [224, 224, 3] && $0["dtype"] as? String == "uint8" })
+            }
+        }
+        // Through the runner's record of the pipeline, as `open_stage(cache, pipeline=, stage=)`.
+        let record = try python(["record", fixture.cache.path, "small", "clip"])
+        XCTAssertEqual(record["folder"] as? String, folders[2].path)
+
+        // The PyTorch adapter over the CLIP embeddings, with Debian's torch and h5py (zstd through HDF5_PLUGIN_PATH).
+        let plugins = try XCTUnwrap(TestSupport.hdf5PluginPath, "hdf5plugin's plugins folder (make bootstrap)")
+        let batch = try python(["torch", folders[2].path], interpreter: "/usr/bin/python3", extra: ["HDF5_PLUGIN_PATH": plugins])
+        XCTAssertEqual(batch["batches_checked"] as? Int, PipelineFixture.clips, "\(batch)")
+
+        try runReadmeSnippets(cache: fixture.cache, pipeline: "small", plugins: plugins)
+    }
+
+    /// The README's "Reading the cache from Python" blocks, as written, in a folder whose `data/cache`
+    /// is this cache with the run recorded under the demo's name: the first and third with the pip
+    /// venv (the third goes on from the first), the PyTorch one with Debian's python3.
+    private func runReadmeSnippets(cache: URL, pipeline: String, plugins: String) throws {
+        let readme = try String(contentsOf: TestSupport.repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let section = try XCTUnwrap(readme.components(separatedBy: "## Reading the cache from Python\n").dropFirst().first)
+            .components(separatedBy: "\n## ")[0]
+        let blocks = section.components(separatedBy: "```python\n").dropFirst().map { $0.components(separatedBy: "\n```")[0] }
+        XCTAssertEqual(blocks.count, 3, "the section's python blocks")
+        guard blocks.count == 3 else { return }
+        let folder = try TestSupport.temporaryFolder("vimo-readme-python")
+        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("data"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(at: folder.appendingPathComponent("data/cache"), withDestinationURL: cache)
+        let records = cache.appendingPathComponent("pipelines")
+        try? FileManager.default.removeItem(at: records.appendingPathComponent("demo.json"))
+        try FileManager.default.copyItem(at: records.appendingPathComponent(pipeline + ".json"), to: records.appendingPathComponent("demo.json"))
+        for (name, text, interpreter) in [("readme_plain.py", blocks[0] + "\n" + blocks[2], TestSupport.pipPython),
+                                          ("readme_torch.py", blocks[1], "/usr/bin/python3")] {
+            let script = folder.appendingPathComponent(name)
+            try text.write(to: script, atomically: true, encoding: .utf8)
+            var environment = ProcessInfo.processInfo.environment
+            environment["PYTHONPATH"] = Self.package
+            environment["HDF5_PLUGIN_PATH"] = plugins
+            let result = try TestSupport.run("/bin/sh", ["-c", "cd \"$0\" && exec \"$1\" \"$2\"", folder.path, interpreter, script.path],
+                                             environment: environment)
+            XCTAssertEqual(result.status, 0, "\(name): " + result.stderr)
+            XCTAssertFalse(result.stdout.isEmpty, name)
+        }
+    }
+
+    /// An item computed again sits in two shards until compaction: the package, like ShardIndex,
+    /// returns the rows of the shard committed last (then the later file name).
+    func testAnItemInTwoShardsIsReadFromTheNewerOneAsSwiftDoes() throws {
+        let folder = try TestSupport.temporaryFolder("vimo-python-newest")
+        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+        let metadata = ShardMetadata(stage: "clip", fingerprint: "f", params: "{}", schema: Store.schemaVersion)
+        func commit(_ rows: [String: Float]) throws {
+            let writer = try ShardWriter(directory: folder, worker: "w0", metadata: metadata, payload: .embeddings(dim: 4))
+            for (item, value) in rows.sorted(by: { $0.key < $1.key }) {
+                try writer.append(item: item, source: "source-\(value)", frameIndex: [0, 1], embeddings: [Float](repeating: value, count: 8))
+            }
+            _ = try writer.commit()
+        }
+        try commit(["a": 1, "b": 1])
+        Thread.sleep(forTimeInterval: 0.01)
+        try commit(["b": 2, "c": 2])
+        Thread.sleep(forTimeInterval: 0.01)
+        try commit(["a": 3])
+        let swift = try swiftView(folder)
+        XCTAssertEqual(swift["a"]?["source"] as? String, "source-3.0")
+        XCTAssertEqual(swift["b"]?["source"] as? String, "source-2.0")
+        let dump = try python(["dump", folder.path])
+        try assertSame(try XCTUnwrap(dump[folder.path] as? [String: Any]), swift, "three shards")
+    }
+
+    /// `pip install ./python` works as the README says (offline here: the venv's own setuptools).
+    func testThePackageInstallsWithPip() throws {
+        let folder = try TestSupport.temporaryFolder("vimo-python-install")
+        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+        // A copy of python/, as setuptools builds in the source folder (build/, *.egg-info).
+        let source = folder.appendingPathComponent("python"), target = folder.appendingPathComponent("site")
+        try FileManager.default.copyItem(at: URL(fileURLWithPath: Self.package), to: source)
+        let pip = try TestSupport.run(TestSupport.pipPython, ["-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-deps",
+                                                            "--no-build-isolation", "--target", target.path, source.path])
+        XCTAssertEqual(pip.status, 0, pip.stderr)
+        var environment = ProcessInfo.processInfo.environment
+        environment["PYTHONPATH"] = target.path
+        let check = try TestSupport.run(TestSupport.pipPython, ["-c", "import vimo_cache, vimo_cache._stage as s; print(vimo_cache.__version__, s.__file__)"],
+                                        environment: environment)
+        XCTAssertEqual(check.status, 0, check.stderr)
+        XCTAssertTrue(String(decoding: check.stdout, as: UTF8.self).contains(target.path), String(decoding: check.stdout, as: UTF8.self))
+    }
+}
