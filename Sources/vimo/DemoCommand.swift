@@ -143,11 +143,11 @@ struct Demo: ParsableCommand {
         if let preview { console.line("  " + Console.pad("flow preview", width) + Console.short(preview) + "  (colour-coded optical flow)") }
         console.line("  " + Console.pad("run record", width) + Console.short(URL(fileURLWithPath: record.folder)) + "  (record.json, logs/)")
         // The frames are zstd-compressed (storage `exact`): h5py reads them after `import hdf5plugin`,
-        // which the bootstrap installs with pip's h5py in data/.venv-h5.
-        console.line("Open the frames in Python (pip install h5py hdf5plugin; `make bootstrap` put both in data/.venv-h5): "
-                     + "data/.venv-h5/bin/python -c \"import h5py, hdf5plugin, glob; "
-                     + "f = h5py.File(sorted(glob.glob('\(Console.short(folders["decode"].map { URL(fileURLWithPath: $0) }))/shard-*.h5'))[0]); "
-                     + "print(dict(f.attrs), f['frames'][0].shape, f['frames'][0].mean())\"")
+        // which the bootstrap installs with pip's h5py in data/.venv-h5; python/ is the reader package.
+        console.line("Open the cache in Python (pip install ./python, with h5py and hdf5plugin; `make bootstrap` put both in data/.venv-h5): "
+                     + "PYTHONPATH=python data/.venv-h5/bin/python -c \"import vimo_cache; "
+                     + "s = vimo_cache.open_stage('\(Console.short(Workspace.defaultCache(option: cache)))', pipeline='demo', stage='decode'); "
+                     + "i = s.items[0]; print(s, i, s[i].shape, s.labels(i))\"")
         console.line("`vimo status demo` tells what is up to date; `make demo` again finishes in seconds.")
     }
 }
