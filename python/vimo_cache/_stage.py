@@ -67,6 +67,7 @@ class Stage:
             raise VimoCacheError(f"{self.folder}: not a folder")
         self._keep_open = max(1, keep_open)
         self._files: "OrderedDict[str, h5py.File]" = OrderedDict()
+        self._datasets: Dict[Tuple[str, str], h5py.Dataset] = {}
         self.shards: List[str] = sorted(
             os.path.join(self.folder, name) for name in os.listdir(self.folder)
             if name.startswith("shard-") and name.endswith(".h5"))
@@ -149,12 +150,23 @@ class Stage:
         if file is None:
             file = h5py.File(path, "r", rdcc_nbytes=8 << 20)
             while len(self._files) >= self._keep_open:
-                self._files.popitem(last=False)[1].close()
+                old, closing = self._files.popitem(last=False)
+                self._datasets = {key: value for key, value in self._datasets.items() if key[0] != old}
+                closing.close()
         self._files[path] = file
         return file
 
+    def _dataset(self, path: str, name: str) -> h5py.Dataset:
+        """An open dataset of a kept-open shard: h5py opens one in about half a millisecond (with its
+        chunk cache), longer than reading a clip's embeddings, so each is opened once."""
+        file = self._file(path)
+        dataset = self._datasets.get((path, name))
+        if dataset is None:
+            dataset = self._datasets[(path, name)] = file[name]
+        return dataset
+
     def _read(self, path: str, name: str, rows: slice) -> np.ndarray:
-        dataset = self._file(path)[name]
+        dataset = self._dataset(path, name)
         try:
             return dataset[rows]
         except OSError as error:
@@ -179,13 +191,12 @@ class Stage:
     def labels(self, item: str) -> Optional[np.ndarray]:
         """The item's multi-hot labels (uint8, one per class), or None when the shard has none."""
         entry = self._entry(item)
-        file = self._file(entry.shard)
-        return file["labels"][entry.position] if "labels" in file else None
+        return self._dataset(entry.shard, "labels")[entry.position] if "labels" in self._file(entry.shard) else None
 
     def frame_index(self, item: str) -> np.ndarray:
         """The source frame number of each of the item's rows (int32)."""
         entry = self._entry(item)
-        return self._file(entry.shard)["frame_index"][entry.start:entry.stop]
+        return self._dataset(entry.shard, "frame_index")[entry.start:entry.stop]
 
     def iter_items(self) -> Iterator[Tuple[str, np.ndarray]]:
         """(item id, rows) for every current item, shard by shard in file order, rows in order within
@@ -201,6 +212,7 @@ class Stage:
 
     def close(self) -> None:
         """Closes the shards kept open."""
+        self._datasets.clear()
         while self._files:
             self._files.popitem()[1].close()
 
