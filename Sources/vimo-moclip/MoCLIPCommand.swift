@@ -90,11 +90,11 @@ struct Embed: ParsableCommand {
         fails (named, its rows not written); the others are committed.
 
         Exit status: 0 done; 1 more failures than --max-failures; 2 unusable inputs (a checkpoint missing, damaged or \
-        without its .json, an --out that cannot be created); 64 invalid options.
+        without its .json and written before the configuration was embedded in it, an --out that cannot be created); 64 invalid options.
         """)
 
     @Option(name: .long, help: ArgumentHelp("Folder of flow shards.", valueName: "dir")) var flow: String
-    @Option(name: .long, help: ArgumentHelp("student.safetensors (its .json sidecar gives the configuration).", valueName: "file")) var weights: String
+    @Option(name: .long, help: ArgumentHelp("student.safetensors (the configuration is in its .json sidecar and in its own metadata, so it also loads alone).", valueName: "file")) var weights: String
     @Option(name: .long, help: ArgumentHelp("Output folder.", valueName: "dir")) var out: String
     @Option(name: .long, help: "Flow fields per forward pass.") var batch: Int = 32
     @Option(name: .long, help: "cpu, cuda or cuda:N.") var device: String = "cpu"
@@ -113,7 +113,7 @@ struct Embed: ParsableCommand {
         do {
             try OutputFolder.create(output)
             let weightsURL = URL(fileURLWithPath: weights)
-            let info = try CheckpointPair(weights: weightsURL).read(StudentInfo.self)
+            let info = try CheckpointPair(weights: weightsURL).loadInfo(StudentInfo.self)
             let device = Device(device)!
             let student = try MoCLIPStudent(config: info.config, classes: info.classes, alpha: info.alpha)
             try student.load(contentsOf: weightsURL)

@@ -119,11 +119,11 @@ struct Train: ParsableCommand {
 struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Score videos with a trained TFAM; writes a shard of scores (V, K) float32 with items and labels.",
-        discussion: "Exit status: 0 done; 2 unusable inputs (a checkpoint missing, damaged or without its .json, an --out that cannot be created); 64 invalid options.")
+        discussion: "Exit status: 0 done; 2 unusable inputs (a checkpoint missing or damaged, or without its .json and written before the configuration was embedded in it, an --out that cannot be created); 64 invalid options.")
 
     @OptionGroup var embeddings: EmbeddingOptions
 
-    @Option(name: .long, help: ArgumentHelp("Weights (best.safetensors); its .json sidecar gives the configuration.", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Weights (best.safetensors); the configuration is in its .json sidecar and in its own metadata, so it also loads alone.", valueName: "file"))
     var weights: String
 
     @Option(name: .long, help: "Split to score: train, val or all (needs --annotations; without it every item is scored).")
@@ -142,7 +142,7 @@ struct Predict: ParsableCommand {
             let output = URL(fileURLWithPath: out)
             try OutputFolder.create(output)
             let weightsURL = URL(fileURLWithPath: weights)
-            let info = try CheckpointPair(weights: weightsURL).read(CheckpointInfo.self)
+            let info = try CheckpointPair(weights: weightsURL).loadInfo(CheckpointInfo.self)
             let device = Device(embeddings.device)!
             let model = try TFAM(info.config)
             try model.load(contentsOf: weightsURL)

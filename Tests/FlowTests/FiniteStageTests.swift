@@ -171,11 +171,25 @@ final class FiniteStageTests: XCTestCase {
                                               "--out", root.appendingPathComponent("refused").path], status: 2)
         XCTAssertTrue(refused.contains("item V1) of \(damaged.path)"), refused)
 
-        // A checkpoint needs its JSON; a missing one is named as what it is.
-        let lone = root.appendingPathComponent("lone")
-        try FileManager.default.createDirectory(at: lone, withIntermediateDirectories: true)
+        // A student copied without its JSON loads from the configuration it carries and embeds as it does
+        // with the JSON; one that carries none (vimo before it embedded it) is named as what it is.
+        let lone = root.appendingPathComponent("lone"), old = root.appendingPathComponent("old")
+        for folder in [lone, old] { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
         try FileManager.default.copyItem(at: weights, to: lone.appendingPathComponent("student.safetensors"))
-        let noJSON = try run("vimo-moclip", ["embed", "--flow", flow.path, "--weights", lone.appendingPathComponent("student.safetensors").path,
+        let aloneOut = root.appendingPathComponent("m-alone")
+        _ = try run("vimo-moclip", ["embed", "--flow", damaged.path, "--weights", lone.appendingPathComponent("student.safetensors").path,
+                                    "--out", aloneOut.path, "--quiet"], status: 1)
+        let (withJSON, alone) = (try ShardIndex.build(directory: motion), try ShardIndex.build(directory: aloneOut))
+        XCTAssertEqual(alone.items, ["V0", "V2"])
+        for item in alone.items {
+            let (a, b) = (try XCTUnwrap(withJSON[item]), try XCTUnwrap(alone[item]))
+            XCTAssertEqual(try ShardReader(url: a.shard).readEmbeddings(rows: a.rows), try ShardReader(url: b.shard).readEmbeddings(rows: b.rows), item)
+        }
+        let checkpoint = try CheckpointReader.readSafetensors(weights)
+        XCTAssertNotNil(checkpoint.metadata[CheckpointPair.infoKey])
+        try SafetensorsWriter.write(Array(checkpoint.tensors.values), metadata: checkpoint.metadata.filter { $0.key != CheckpointPair.infoKey },
+                                    to: old.appendingPathComponent("student.safetensors"))
+        let noJSON = try run("vimo-moclip", ["embed", "--flow", flow.path, "--weights", old.appendingPathComponent("student.safetensors").path,
                                              "--out", root.appendingPathComponent("m2").path], status: 2)
         XCTAssertTrue(noJSON.contains("has no student.json beside it"), noJSON)
         let missing = root.appendingPathComponent("nowhere/student.safetensors")

@@ -51,6 +51,14 @@ final class CheckpointPairTests: XCTestCase {
             XCTAssertTrue(error.localizedDescription.hasPrefix("\(pair.weightsURL.path) has no best.json beside it"))
         }
         guard case .unusable = pair.resumePoint(Info.self) else { return XCTFail("not resumable without its JSON") }
+        // For using it (not resuming), the weights carry their description.
+        XCTAssertEqual(try pair.loadInfo(Info.self).epoch, 1)
+        // Weights that carry none (written before vimo embedded it) are named as before.
+        let checkpoint = try CheckpointReader.readSafetensors(pair.weightsURL)
+        try SafetensorsWriter.write(Array(checkpoint.tensors.values), metadata: [:], to: pair.weightsURL)
+        XCTAssertThrowsError(try pair.loadInfo(Info.self)) { error in
+            XCTAssertEqual(error as? CheckpointPairError, .missingSidecar(weights: pair.weightsURL.path, sidecar: pair.sidecarURL.path))
+        }
     }
 
     func testAMissingCheckpointIsReportedAsItsWeightsFile() throws {

@@ -54,7 +54,10 @@ public struct CheckpointPair: Sendable {
         // A pending JSON left by an earlier interrupted write must not outlive the files it named.
         try? FileManager.default.removeItem(at: pending(sidecarURL))
 
-        try Torch.saveSafetensors(weights, metadata: metadata, to: pending(weightsURL))
+        // The description travels inside the weights too, so a `.safetensors` copied alone still loads (`loadInfo`).
+        var embedded = metadata
+        embedded[Self.infoKey] = String(decoding: try Self.encoder.encode(info), as: UTF8.self)
+        try Torch.saveSafetensors(weights, metadata: embedded, to: pending(weightsURL))
         var members = [weightsURL]
         if let optimizer {
             try optimizer.save(to: pending(optimizerURL))
@@ -92,6 +95,23 @@ public struct CheckpointPair: Sendable {
         let record = try decode(Info.self, from: sidecarURL)
         try verify(record.files, in: { folder.appendingPathComponent($0) }, sidecar: sidecarURL)
         return record.info
+    }
+
+    /// The safetensors metadata key under which `write` embeds the description (the sidecar's info, as JSON).
+    public static let infoKey = "vimo.info"
+
+    /// The description for using the weights (scoring, embedding; not resuming): the sidecar's, checked
+    /// against the files as `read` does, or, for a `.safetensors` copied without its sidecar, the one
+    /// `write` embedded in its metadata. Weights from before the embedding, alone, still fail as `read` does.
+    public func loadInfo<Info: Codable>(_ type: Info.Type) throws -> Info {
+        let files = FileManager.default
+        guard files.fileExists(atPath: weightsURL.path), !files.fileExists(atPath: sidecarURL.path) else { return try read(type) }
+        guard let text = try CheckpointReader.readSafetensors(weightsURL).metadata[Self.infoKey] else {
+            throw CheckpointPairError.missingSidecar(weights: weightsURL.path, sidecar: sidecarURL.path)
+        }
+        do { return try Self.decoder.decode(Info.self, from: Data(text.utf8)) } catch {
+            throw CheckpointPairError.unreadableSidecar("\(weightsURL.path) (metadata \(Self.infoKey))", JSONProblem.describe(error))
+        }
     }
 
     /// Where a trainer resumes: completes a write a crash interrupted, then reads the checkpoint.
@@ -304,8 +324,9 @@ public enum CheckpointPairError: Error, LocalizedError, Equatable {
         case .missingWeights(let path):
             return "\(path): no such checkpoint (train first, or give the path of an existing .safetensors)"
         case .missingSidecar(let weights, let sidecar):
-            return "\(weights) has no \((sidecar as NSString).lastPathComponent) beside it (it holds the configuration): "
-                + "an interrupted or partial copy; copy both files, or run the training command again"
+            return "\(weights) has no \((sidecar as NSString).lastPathComponent) beside it (it holds the configuration) and "
+                + "carries none itself (written before vimo embedded it, or not by vimo): an interrupted or partial copy; "
+                + "copy both files, or run the training command again"
         case .unreadableSidecar(let path, let reason):
             return "\(path): not a checkpoint description: \(reason)"
         case .unmatched(let file, let sidecar, let detail):
