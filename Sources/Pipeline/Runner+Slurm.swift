@@ -296,6 +296,7 @@ extension Runner {
             "# vimo run \(pipeline.name): stage \(plan.name), \(count) task(s); written by: \(options.command)",
             "i=${SLURM_ARRAY_TASK_ID:-0}",
             "if [ -n \"${SLURM_CPUS_PER_TASK:-}\" ]; then export VIMO_THREADS=$SLURM_CPUS_PER_TASK; fi",
+            "export \(StageProcess.fingerprintVariable)=" + quote(plan.fingerprint ?? ""),
             "set -- " + plan.arguments.map(quote).joined(separator: " "),
         ]
         if plan.kind == .items {

@@ -652,7 +652,8 @@ public final class Runner: @unchecked Sendable {
             Thread {
                 defer { group.leave() }
                 do {
-                    outcome.exit = try StageProcess.run(executable: plan.executable, arguments: arguments, lock: lock, log: log,
+                    outcome.exit = try StageProcess.run(executable: plan.executable, arguments: arguments, fingerprint: plan.fingerprint,
+                                                        lock: lock, log: log,
                                                         onStart: { pid in
                                                             outcome.pid = pid
                                                             self.track(pid, running: true)

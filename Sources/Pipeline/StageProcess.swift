@@ -47,7 +47,11 @@ enum StageProcess {
         }
     }
 
-    static func run(executable: URL, arguments: [String], lock: StageLock, log: URL,
+    /// The variable naming the stage's fingerprint to every stage process (local or on Slurm), so a whole-set
+    /// stage can stamp its output with its folder's fingerprint (vimo-tfam predict's scores shard does).
+    static let fingerprintVariable = "VIMO_STAGE_FINGERPRINT"
+
+    static func run(executable: URL, arguments: [String], fingerprint: String? = nil, lock: StageLock, log: URL,
                     onStart: (Int32) -> Void, onLine: @escaping @Sendable (String) -> Void) throws -> Exit {
         try FileManager.default.createDirectory(at: log.deletingLastPathComponent(), withIntermediateDirectories: true)
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
@@ -59,6 +63,9 @@ enum StageProcess {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if let fingerprint {
+            process.environment = ProcessInfo.processInfo.environment.merging([Self.fingerprintVariable: fingerprint]) { $1 }
+        }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe

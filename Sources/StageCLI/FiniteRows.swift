@@ -11,7 +11,7 @@ public enum FiniteRows {
         let counts: (nan: Int, infinite: Int, total: Int)
         switch payload {
         case .flow: counts = rows.withUnsafeBytes { count($0, as: UInt16.self, exponent: 0x7C00, mantissa: 0x03FF) }
-        case .embeddings: counts = rows.withUnsafeBytes { count($0, as: UInt32.self, exponent: 0x7F80_0000, mantissa: 0x007F_FFFF) }
+        case .embeddings, .scores: counts = rows.withUnsafeBytes { count($0, as: UInt32.self, exponent: 0x7F80_0000, mantissa: 0x007F_FFFF) }
         case .frames, .none: return
         }
         if counts.nan > 0 || counts.infinite > 0 {

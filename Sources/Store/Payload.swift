@@ -6,6 +6,10 @@ public enum Payload: Sendable, Equatable {
     case flow(height: Int, width: Int)
     /// float32 embeddings, dataset `embeddings` of shape (N, dim), chunks of about 1 MiB of rows.
     case embeddings(dim: Int)
+    /// float32 class scores, dataset `scores` of shape (V, classes): one row per video (vimo-tfam
+    /// predict, vimo-amclip predict and zero-shot). Shards written before this case held them as
+    /// `embeddings`; `ShardReader.readScores` reads both.
+    case scores(classes: Int)
     /// No payload dataset: rows carry only their `frame_index`.
     case none
 
@@ -20,6 +24,7 @@ public enum Payload: Sendable, Equatable {
         case .frames: return "frames"
         case .flow: return "flow"
         case .embeddings: return "embeddings"
+        case .scores: return "scores"
         case .none: return nil
         }
     }
@@ -30,6 +35,7 @@ public enum Payload: Sendable, Equatable {
         case .frames(let height, let width, let channels): return [height, width, channels]
         case .flow(let height, let width): return [2, height, width]
         case .embeddings(let dim): return [dim]
+        case .scores(let classes): return [classes]
         case .none: return []
         }
     }
@@ -39,7 +45,7 @@ public enum Payload: Sendable, Equatable {
         switch self {
         case .frames: return 1
         case .flow: return 2
-        case .embeddings: return 4
+        case .embeddings, .scores: return 4
         case .none: return 0
         }
     }
@@ -49,7 +55,7 @@ public enum Payload: Sendable, Equatable {
     var rowsPerChunk: Int {
         switch self {
         case .frames, .flow, .none: return 1
-        case .embeddings: return max(1, (1 << 20) / max(1, rowByteCount))
+        case .embeddings, .scores: return max(1, (1 << 20) / max(1, rowByteCount))
         }
     }
 

@@ -20,7 +20,7 @@ struct PayloadTypes {
         case .flow:
             let half = try HDF5Types.float16(path: path)
             return PayloadTypes(file: half, memory: half, owned: true)
-        case .embeddings:
+        case .embeddings, .scores:
             return PayloadTypes(file: vimo_h5t_ieee_f32le(), memory: vimo_h5t_native_float(), owned: false)
         case .none:
             return nil

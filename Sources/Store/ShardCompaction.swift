@@ -87,6 +87,7 @@ public enum ShardCompaction {
         case .frames: return try reader.readFrames(rows: rows)
         case .flow: return try reader.readFlowHalf(rows: rows).withUnsafeBytes { Array($0) }
         case .embeddings: return try reader.readEmbeddings(rows: rows).withUnsafeBytes { Array($0) }
+        case .scores: return try reader.readScores(rows: rows).withUnsafeBytes { Array($0) }
         case .none: return []
         }
     }

@@ -140,6 +140,28 @@ public final class ShardReader: @unchecked Sendable {
         return try read(Float.self, dataset: "embeddings", rows: rows, rowShape: payload.rowShape, memoryType: { vimo_h5t_native_float() })
     }
 
+    /// Class scores of `rows`, float32 row-major (rows.count × K): a `scores` shard's, or one written before
+    /// scores had their own dataset name, which held them as `embeddings` (one row per video, with labels).
+    public func readScores(rows: Range<Int>) throws -> [Float] {
+        let name: String
+        switch payload {
+        case .scores: name = "scores"
+        case .embeddings where labelCount != nil: name = "embeddings"
+        default: throw payloadMismatch("scores")
+        }
+        try checkRows(rows)
+        return try read(Float.self, dataset: name, rows: rows, rowShape: payload.rowShape, memoryType: { vimo_h5t_native_float() })
+    }
+
+    /// The class count of a scores shard (either dataset name), nil for any other.
+    public var scoreClasses: Int? {
+        switch payload {
+        case .scores(let classes): return classes
+        case .embeddings(let dim) where labelCount == dim: return dim
+        default: return nil
+        }
+    }
+
     /// The multi-hot labels of the item at `position` (`labelCount` values).
     public func labels(item position: Int) throws -> [UInt8] {
         guard let labelCount else {
@@ -179,7 +201,7 @@ extension ShardReader {
     /// Finds which payload dataset the shard holds and checks its type and row count.
     fileprivate static func findPayload(in file: HDF5File, rowCount: Int) throws -> Payload {
         let kinds: [(name: String, typeClass: H5T_class_t, size: Int)] = [
-            ("frames", H5T_INTEGER, 1), ("flow", H5T_FLOAT, 2), ("embeddings", H5T_FLOAT, 4),
+            ("frames", H5T_INTEGER, 1), ("flow", H5T_FLOAT, 2), ("embeddings", H5T_FLOAT, 4), ("scores", H5T_FLOAT, 4),
         ]
         var found: [Payload] = []
         for kind in kinds {
@@ -198,6 +220,7 @@ extension ShardReader {
             case ("frames", 4): found.append(.frames(height: dims[1], width: dims[2], channels: dims[3]))
             case ("flow", 4) where dims[1] == 2: found.append(.flow(height: dims[2], width: dims[3]))
             case ("embeddings", 2): found.append(.embeddings(dim: dims[1]))
+            case ("scores", 2): found.append(.scores(classes: dims[1]))
             default:
                 throw StoreError.schemaMismatch(path: file.path, detail: "dataset '\(kind.name)' has shape \(dims)")
             }

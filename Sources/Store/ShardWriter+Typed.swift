@@ -25,6 +25,12 @@ extension ShardWriter {
         try embeddings.withUnsafeBytes { try append(item: item, source: source, frameIndex: frameIndex, rows: $0, labels: labels) }
     }
 
+    /// Appends an item of a `.scores` shard: `scores` is its row(s) of K class scores, float32.
+    public func append(item: String, source: String, frameIndex: [Int32], scores: [Float], labels: [UInt8]? = nil) throws {
+        try requirePayload("scores") { if case .scores = $0 { return true } else { return false } }
+        try scores.withUnsafeBytes { try append(item: item, source: source, frameIndex: frameIndex, rows: $0, labels: labels) }
+    }
+
     private func requirePayload(_ requested: String, _ matches: (Payload) -> Bool) throws {
         guard matches(payload) else {
             throw StoreError.payloadMismatch(path: temporaryURL.path, requested: requested, stored: payload.summary)

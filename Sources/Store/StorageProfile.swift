@@ -44,7 +44,7 @@ public enum StorageProfile: String, Sendable, CaseIterable, CustomStringConverti
     /// frame-index-only shards are small and stay unfiltered in every profile.
     public func layout(for payload: Payload) -> ShardLayout {
         switch (self, payload) {
-        case (.raw, _), (_, .embeddings), (_, .none):
+        case (.raw, _), (_, .embeddings), (_, .scores), (_, .none):
             return ShardLayout(compression: .none)
         case (.exact, .frames):
             return ShardLayout(compression: .zstd(level: Self.frameZstdLevel), rowsPerChunk: Self.framesPerChunk)

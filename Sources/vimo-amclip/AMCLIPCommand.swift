@@ -7,7 +7,7 @@ struct AMCLIPCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vimo-amclip",
         abstract: "X-CLIP video classification on cached frames and flow: zero-shot scoring, and AnimalMotionCLIP's training and prediction.",
-        version: "amclip-2",  // 2: train and predict
+        version: "amclip-3",  // 2: train and predict; 3: scores in a `scores` dataset
         subcommands: [ZeroShot.self, Train.self, Predict.self])
 }
 

@@ -88,11 +88,11 @@ struct Predict: ParsableCommand {
 
             let params = "{\"split\":\"\(split)\",\"weights\":\"\(try FileDigest.sha256(of: weightsURL))\"}"
             let writer = try ShardWriter(directory: output, worker: "scores",
-                                         metadata: ShardMetadata(stage: "amclip-predict", fingerprint: FileDigest.sha256(of: Data(params.utf8)),
+                                         metadata: ShardMetadata(stage: "amclip-predict", fingerprint: ProcessInfo.processInfo.environment["VIMO_STAGE_FINGERPRINT"] ?? FileDigest.sha256(of: Data(params.utf8)),
                                                                  params: params),
-                                         payload: .embeddings(dim: spec.classNames.count), labelCount: spec.classNames.count)
+                                         payload: .scores(classes: spec.classNames.count), labelCount: spec.classNames.count)
             for (video, row) in zip(videos, probabilities) {
-                try writer.append(item: video, source: "", frameIndex: [0], embeddings: row, labels: data.labels[video]!)
+                try writer.append(item: video, source: "", frameIndex: [0], scores: row, labels: data.labels[video]!)
             }
             let url = try writer.commit()
             // Scores are recomputed whole: earlier score shards in the folder are superseded.

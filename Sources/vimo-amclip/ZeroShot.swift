@@ -113,7 +113,7 @@ struct ZeroShot: ParsableCommand {
                 ?? FileDigest.sha256(of: Data("amclip-zero-shot\namclip-1\n\(params)\n\(first.metadata.fingerprint)".utf8))
             let resolution = model.config.vision.resolution
             result = try items.run(upstream: upstream, upstreamFingerprint: first.metadata.fingerprint, params: params,
-                                   fingerprint: fingerprint, payload: .embeddings(dim: classList.count),
+                                   fingerprint: fingerprint, payload: .scores(classes: classList.count),
                                    labelCount: first.labelCount, terminal: terminal) { reader, entry in
                 let rows = FrameSampling.even(0, entry.rows.count, count: count)
                 let all = try reader.readFrames(rows: entry.rows)

@@ -51,11 +51,11 @@ struct EvalCommand: ParsableCommand {
             var width = 0
             for shard in index.shards {
                 let reader = try ShardReader(url: shard)
-                guard case .embeddings(let k) = reader.payload, reader.labelCount == k else {
-                    throw ValidationError("\(shard.path) is not a scores shard with labels")
+                guard let k = reader.scoreClasses, reader.labelCount == k else {
+                    throw ValidationError("\(shard.path) is not a scores shard with labels (it holds \(reader.payload))")
                 }
                 width = k
-                let values = try reader.readEmbeddings(rows: 0..<reader.rowCount)
+                let values = try reader.readScores(rows: 0..<reader.rowCount)
                 for (position, id) in reader.items.enumerated() where index[id]?.shard == shard {
                     let r = reader.rows(ofItem: position).lowerBound
                     ids.append(id)

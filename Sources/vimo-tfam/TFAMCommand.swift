@@ -14,7 +14,7 @@ struct TFAMCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vimo-tfam",
         abstract: "Train TFAM (CLIP × motion cross-attention fusion + multi-label head) on cached embeddings, and predict.",
-        version: "tfam-2",  // 2: checkpoint pairs carry a file record (older pairs are not read)
+        version: "tfam-3",  // 2: checkpoint pairs carry a file record (older pairs are not read); 3: scores in a `scores` dataset, configuration in the weights
         subcommands: [Train.self, Predict.self])
 }
 
@@ -159,11 +159,11 @@ struct Predict: ParsableCommand {
             let scores = try predict(model, batcher, items)
             let params = "{\"split\":\"\(split)\",\"weights\":\"\(try FileDigest.sha256(of: weightsURL))\"}"
             let writer = try ShardWriter(directory: URL(fileURLWithPath: out), worker: "scores",
-                                         metadata: ShardMetadata(stage: "tfam-predict", fingerprint: FileDigest.sha256(of: Data(params.utf8)),
+                                         metadata: ShardMetadata(stage: "tfam-predict", fingerprint: ProcessInfo.processInfo.environment["VIMO_STAGE_FINGERPRINT"] ?? FileDigest.sha256(of: Data(params.utf8)),
                                                                  params: params),
-                                         payload: .embeddings(dim: info.config.classes), labelCount: info.config.classes)
+                                         payload: .scores(classes: info.config.classes), labelCount: info.config.classes)
             for (id, row) in zip(items, scores) {
-                try writer.append(item: id, source: "", frameIndex: [0], embeddings: row, labels: labels[id]!)
+                try writer.append(item: id, source: "", frameIndex: [0], scores: row, labels: labels[id]!)
             }
             let url = try writer.commit()
             // Scores are recomputed whole: earlier score shards in the folder are superseded.

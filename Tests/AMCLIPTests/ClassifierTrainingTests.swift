@@ -119,6 +119,6 @@ private enum ShardFile {
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".h5") }
         XCTAssertEqual(names.count, 1)
         let reader = try ShardReader(url: folder.appendingPathComponent(names[0]))
-        return try reader.readEmbeddings(rows: 0..<reader.rowCount)
+        return try reader.readScores(rows: 0..<reader.rowCount)
     }
 }

@@ -62,7 +62,7 @@ final class ZeroShotTests: XCTestCase {
             let entry = try XCTUnwrap(index[id]), up = try XCTUnwrap(upstream[id])
             let reader = try ShardReader(url: entry.shard), upReader = try ShardReader(url: up.shard)
             XCTAssertEqual(entry.rows.count, 1)
-            let scores = try reader.readEmbeddings(rows: entry.rows)
+            let scores = try reader.readScores(rows: entry.rows)
             let want = try XCTUnwrap(expected[id]?["logits"] as? [Double], id)
             XCTAssertEqual(scores.count, k)
             let largest = want.map(abs).max() ?? 1

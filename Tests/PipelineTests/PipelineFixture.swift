@@ -135,6 +135,7 @@ struct PipelineFixture {
             switch reader.payload {
             case .frames: result[item] = Data(try reader.readFrames(rows: entry.rows))
             case .flow: result[item] = try reader.readFlowHalf(rows: entry.rows).withUnsafeBytes { Data($0) }
+            case .scores: result[item] = try reader.readScores(rows: entry.rows).withUnsafeBytes { Data($0) }
             default: result[item] = try reader.readEmbeddings(rows: entry.rows).withUnsafeBytes { Data($0) }
             }
         }

@@ -36,6 +36,7 @@ final class PythonCacheTests: XCTestCase {
             case .frames: bytes = Data(try reader.readFrames(rows: entry.rows))
             case .flow: bytes = try reader.readFlowHalf(rows: entry.rows).withUnsafeBytes { Data($0) }
             case .embeddings: bytes = try reader.readEmbeddings(rows: entry.rows).withUnsafeBytes { Data($0) }
+            case .scores: bytes = try reader.readScores(rows: entry.rows).withUnsafeBytes { Data($0) }
             case .none: bytes = Data()
             }
             result[item] = [
@@ -83,6 +84,13 @@ final class PythonCacheTests: XCTestCase {
                 XCTAssertTrue(items.values.allSatisfy { ($0["shape"] as? [Int])?.suffix(3) == [224, 224, 3] && $0["dtype"] as? String == "uint8" })
             }
         }
+        // A scores shard carries its folder's fingerprint (the runner's), like an item stage's shards.
+        let recordJSON = try JSONSerialization.jsonObject(with: Data(contentsOf: fixture.cache.appendingPathComponent("pipelines/small.json")))
+        let recorded = try XCTUnwrap(((recordJSON as? [String: Any])?["stages"] as? [String: [String: Any]])?["tfam-predict"]?["fingerprint"] as? String)
+        let scoresMetadata = try XCTUnwrap((dump[folders[4].path] as? [String: Any])?["metadata"] as? [String: String])
+        XCTAssertEqual(scoresMetadata["fingerprint"], recorded)
+        XCTAssertTrue(folders[4].lastPathComponent.count == 20 && recorded.contains(folders[4].lastPathComponent), "\(recorded) \(folders[4])")
+
         // Through the runner's record of the pipeline, as `open_stage(cache, pipeline=, stage=)`.
         let record = try python(["record", fixture.cache.path, "small", "clip"])
         XCTAssertEqual(record["folder"] as? String, folders[2].path)

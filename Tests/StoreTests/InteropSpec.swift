@@ -114,4 +114,16 @@ enum InteropSpecs {
                            payload: .init(name: "embeddings", shape: shape, chunks: [Payload.embeddings(dim: dim).rowsPerChunk, dim],
                                           compression: compression, bits: values.map(\.bitPattern)))
     }
+
+    /// A scores shard: one row of K class scores per video, with the videos' labels (vimo-tfam predict's).
+    static func scores() -> InteropSpec {
+        var random = SplitMix64(seed: 14)
+        let classes = 4
+        let values = random.floats(items.count * classes, scale: 1)
+        let labels = InteropSpec.LabelsSpec(shape: [items.count, classes], values: random.bytes(items.count * classes).map { $0 & 1 })
+        return InteropSpec(attrs: attributes, items: items, source: sources, offsets: Array(0...items.count),
+                           frameIndex: [Int32](repeating: 0, count: items.count),
+                           payload: .init(name: "scores", shape: [items.count, classes], chunks: [Payload.scores(classes: classes).rowsPerChunk, classes],
+                                          compression: "none", bits: values.map(\.bitPattern)), labels: labels)
+    }
 }

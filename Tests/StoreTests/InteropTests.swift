@@ -18,6 +18,7 @@ final class InteropTests: XCTestCase {
             (InteropSpecs.frames(compression: "gzip"), .gzip(level: 1)),
             (InteropSpecs.flow(compression: "none"), .none),
             (InteropSpecs.embeddings(compression: "none"), .none),
+            (InteropSpecs.scores(), .none),
         ]
         if Compression.lz4.isAvailable {
             cases.append((InteropSpecs.flow(compression: "lz4"), .lz4))
@@ -39,6 +40,7 @@ final class InteropTests: XCTestCase {
             InteropSpecs.frames(compression: "gzip"),
             InteropSpecs.flow(compression: "none"),
             InteropSpecs.embeddings(compression: "none"),
+            InteropSpecs.scores(),
         ]
         for (index, var spec) in specs.enumerated() {
             spec.attrs.committedAt = pythonTimestamp
@@ -71,6 +73,9 @@ final class InteropTests: XCTestCase {
             case .embeddings(let dim):
                 XCTAssertEqual([reader.rowCount, dim], spec.payload.shape)
                 XCTAssertEqual(try reader.readEmbeddings(rows: all).map(\.bitPattern), spec.payload.bits)
+            case .scores(let classes):
+                XCTAssertEqual([reader.rowCount, classes], spec.payload.shape)
+                XCTAssertEqual(try reader.readScores(rows: all).map(\.bitPattern), spec.payload.bits)
             case .none:
                 XCTFail("\(shard.lastPathComponent): payload not found")
             }
@@ -185,6 +190,7 @@ final class InteropTests: XCTestCase {
         case "frames": payload = .frames(height: shape[1], width: shape[2], channels: shape[3])
         case "flow": payload = .flow(height: shape[2], width: shape[3])
         case "embeddings": payload = .embeddings(dim: shape[1])
+        case "scores": payload = .scores(classes: shape[1])
         default: payload = .none
         }
         let metadata = ShardMetadata(stage: spec.attrs.stage, fingerprint: spec.attrs.fingerprint, params: spec.attrs.params,
@@ -206,6 +212,9 @@ final class InteropTests: XCTestCase {
             case .embeddings:
                 try writer.append(item: item, source: spec.source[i], frameIndex: frameIndex,
                                   embeddings: spec.payload.bits[values].map { Float(bitPattern: $0) }, labels: labels)
+            case .scores:
+                try writer.append(item: item, source: spec.source[i], frameIndex: frameIndex,
+                                  scores: spec.payload.bits[values].map { Float(bitPattern: $0) }, labels: labels)
             case .none:
                 try writer.append(item: item, source: spec.source[i], frameIndex: frameIndex,
                                   rows: UnsafeRawBufferPointer(start: nil, count: 0), labels: labels)

@@ -79,7 +79,8 @@ final class FiniteTrainingTests: XCTestCase {
                       try ShardReader(url: try XCTUnwrap(try ShardDirectory.committedShards(in: aloneOut).first)))
         XCTAssertFalse(withJSON.isEmpty)
         XCTAssertEqual(a.items, b.items)
-        XCTAssertEqual(try a.readEmbeddings(rows: 0..<a.rowCount), try b.readEmbeddings(rows: 0..<b.rowCount))
+        XCTAssertEqual(b.payload, .scores(classes: TFAMAblationTests.classes))
+        XCTAssertEqual(try a.readScores(rows: 0..<a.rowCount), try b.readScores(rows: 0..<b.rowCount))
 
         for arguments in [["train", "--clip", clip.path, "--motion", motion.path], predict.dropLast(2) + ["--weights", missing.path]] {
             let blocked = "/proc/vimo-\(UUID().uuidString.prefix(6))"

@@ -40,6 +40,7 @@ PAYLOAD_DTYPES = {
     "frames": (np.dtype("|u1"), np.dtype("|u1")),
     "flow": (np.dtype("<f2"), np.dtype("<u2")),
     "embeddings": (np.dtype("<f4"), np.dtype("<u4")),
+    "scores": (np.dtype("<f4"), np.dtype("<u4")),
 }
 FILTER_IDS = {"none": [], "gzip": [2, 1], "lz4": [32004], "zstd": [2, 32015]}  # shuffle=2, deflate=1, zstd=32015
 FLETCHER32 = 3  # Swift writers checksum every numeric dataset, after compression (as h5py orders it)

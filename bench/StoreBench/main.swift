@@ -86,6 +86,7 @@ func readAll(_ folder: URL) throws -> (rows: Int, bytes: Int) {
             case .frames: bytes += try reader.readFrames(rows: part).count
             case .flow: bytes += try reader.readFlowHalf(rows: part).count * 2
             case .embeddings: bytes += try reader.readEmbeddings(rows: part).count * 4
+            case .scores: bytes += try reader.readScores(rows: part).count * 4
             case .none: break
             }
         }

@@ -20,7 +20,7 @@ __all__ = ["Stage", "VimoCacheError", "open_stage"]
 
 #: The shard schema this package reads (the `schema` attribute of every shard).
 SCHEMA = 1
-_PAYLOADS = ("frames", "flow", "embeddings")
+_PAYLOADS = ("frames", "flow", "embeddings", "scores")
 _ZSTD_FILTER = 32015
 _TIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(\.\d+)?Z?$")
 
@@ -101,7 +101,7 @@ class Stage:
         payloads = {shard[4] for shard in read}
         if len(payloads) > 1:
             raise VimoCacheError(f"{self.folder}: shards hold different payloads {sorted(map(str, payloads))}")
-        #: `frames`, `flow`, `embeddings`, or None (a folder of item lists only, or empty).
+        #: `frames`, `flow`, `embeddings`, `scores`, or None (a folder of item lists only, or empty).
         self.payload: Optional[str] = payloads.pop() if payloads else None
         newest = read[-1] if read else None
         #: The newest shard's `stage`, `fingerprint`, `params` and `storage` attributes.
@@ -112,8 +112,9 @@ class Stage:
         if os.path.exists(classes):
             with open(classes, encoding="utf-8") as handle:
                 self.classes = json.load(handle)
-        #: `scores` for a scores folder (one row of K class scores per item), else the payload.
-        self.kind = "scores" if self.classes is not None and self.payload == "embeddings" else self.payload
+        #: `scores` for a scores folder (one row of K class scores per item; before vimo named the
+        #: dataset `scores`, such folders held them as `embeddings` beside a classes.json), else the payload.
+        self.kind = "scores" if self.payload == "scores" or (self.classes is not None and self.payload == "embeddings") else self.payload
 
     # -- items ---------------------------------------------------------------------------------
 
@@ -181,7 +182,7 @@ class Stage:
 
     def __getitem__(self, item: str) -> np.ndarray:
         """The item's rows: frames uint8 (T, H, W, 3), flow float16 (N, 2, H, W), embeddings float32
-        (T, D), or for a scores folder its K class scores (float32)."""
+        (T, D), or for a scores folder its K class scores (float32, one vector)."""
         entry = self._entry(item)
         if self.payload is None:
             raise VimoCacheError(f"{self.folder}: the shards hold no payload dataset, only item lists")

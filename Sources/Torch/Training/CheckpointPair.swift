@@ -56,7 +56,7 @@ public struct CheckpointPair: Sendable {
 
         // The description travels inside the weights too, so a `.safetensors` copied alone still loads (`loadInfo`).
         var embedded = metadata
-        embedded[Self.infoKey] = String(decoding: try Self.encoder.encode(info), as: UTF8.self)
+        embedded[Self.infoKey] = try Self.embeddable(info)
         try Torch.saveSafetensors(weights, metadata: embedded, to: pending(weightsURL))
         var members = [weightsURL]
         if let optimizer {
@@ -99,6 +99,18 @@ public struct CheckpointPair: Sendable {
 
     /// The safetensors metadata key under which `write` embeds the description (the sidecar's info, as JSON).
     public static let infoKey = "vimo.info"
+
+    /// The description as embedded: the sidecar's info with its `settings` (the command line that made
+    /// it, cache paths included) left empty, so one training run in two caches (locally, on Slurm) still
+    /// writes byte-identical weights. The settings stay in the sidecar.
+    static func embeddable<Info: Codable>(_ info: Info) throws -> String {
+        let data = try encoder.encode(info)
+        guard var object = try JSONSerialization.jsonObject(with: data) as? [String: Any], object["settings"] is [String: Any] else {
+            return String(decoding: data, as: UTF8.self)
+        }
+        object["settings"] = [String: Any]()
+        return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+    }
 
     /// The description for using the weights (scoring, embedding; not resuming): the sidecar's, checked
     /// against the files as `read` does, or, for a `.safetensors` copied without its sidecar, the one
