@@ -133,7 +133,7 @@ let package = Package(
         // The runner: pipeline files, fingerprints, locks, run records, and the `vimo` front door.
         .target(name: "Pipeline", dependencies: ["Store", "Core", "Datasets", .product(name: "Yams", package: "Yams")]),
         .executableTarget(name: "vimo", dependencies: [
-            "Pipeline", "Core", "Metrics", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Pipeline", "Core", "Metrics", "Store", "Datasets", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // Benchmarks (bench/*.sh run them against their anchors).

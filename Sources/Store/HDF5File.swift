@@ -119,11 +119,12 @@ struct HDF5File {
     }
 
     /// Writes a 1-D or 2-D array of fixed-size numbers, checksummed.
-    func writeNumbers<T>(_ name: String, _ values: [T], dims: [Int], fileType: hid_t, memoryType: hid_t) throws {
+    func writeNumbers<T>(_ name: String, _ values: [T], dims: [Int], fileType: hid_t, memoryType: hid_t,
+                         checksummed: Bool = true) throws {
         precondition(values.count == dims.reduce(1, *), "dims \(dims) do not match \(values.count) values")
         try values.withUnsafeBytes { buffer in
             try writeDataset(name, dims: dims, fileType: fileType, memoryType: memoryType, bytes: buffer.baseAddress,
-                             checksummed: true)
+                             checksummed: checksummed)
         }
     }
 

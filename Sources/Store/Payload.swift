@@ -60,7 +60,7 @@ public enum Payload: Sendable, Equatable {
     }
 
     /// A human name for error messages, e.g. "frames (224×224×3)".
-    var summary: String {
+    public var summary: String {
         switch self {
         case .none: return "no payload"
         default: return "\(datasetName!) (\(rowShape.map(String.init).joined(separator: "×")))"

@@ -14,5 +14,5 @@ struct Vimo: ParsableCommand {
         what they committed is kept).
         """,
         version: "vimo-1",
-        subcommands: [Run.self, Status.self, Verify.self, Dag.self, Ls.self, Gc.self, Demo.self])
+        subcommands: [Run.self, Status.self, Verify.self, Dag.self, Ls.self, Gc.self, Export.self, Demo.self])
 }

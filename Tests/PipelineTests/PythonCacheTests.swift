@@ -101,6 +101,29 @@ final class PythonCacheTests: XCTestCase {
         XCTAssertEqual(batch["batches_checked"] as? Int, PipelineFixture.clips, "\(batch)")
 
         try runReadmeSnippets(cache: fixture.cache, pipeline: "small", plugins: plugins)
+
+        // `vimo export`: ViMoCLIP's layout, per split, for the CLIP and the motion embeddings, and .npy files,
+        // read the way ViMoCLIP's loader reads them and compared with the package.
+        let exported = try TestSupport.temporaryFolder("vimo-export")
+        addTeardownBlock { try? FileManager.default.removeItem(at: exported) }
+        for (stage, format, folder) in [(2, "vimoclip", "rgb"), (3, "vimoclip", "flow"), (2, "npy", "npy")] {
+            let result = try TestSupport.run(TestSupport.product("vimo"), ["export", folders[stage].path, "--format", format,
+                                                                         "--out", exported.appendingPathComponent(folder).path,
+                                                                         "--annotations", fixture.dataset.path])
+            XCTAssertEqual(result.status, 0, result.stderr)
+        }
+        var splitCounts: [Int] = []
+        for split in ["train", "val"] {
+            let rgb = exported.appendingPathComponent("rgb/\(split).h5"), flow = exported.appendingPathComponent("flow/\(split).h5")
+            guard FileManager.default.fileExists(atPath: rgb.path) else { continue }
+            let check = try python(["vimoclip", folders[2].path, rgb.path, flow.path, exported.appendingPathComponent("npy").path, folders[3].path],
+                                   interpreter: "/usr/bin/python3", extra: ["HDF5_PLUGIN_PATH": plugins])
+            splitCounts.append(try XCTUnwrap(check["videos"] as? Int, "\(check)"))
+        }
+        XCTAssertEqual(splitCounts.reduce(0, +), PipelineFixture.clips, "every video in train.h5 or val.h5")
+        let wrong = try TestSupport.run(TestSupport.product("vimo"), ["export", folders[0].path, "--format", "npy", "--out", exported.path])
+        XCTAssertEqual(wrong.status, 2)
+        XCTAssertTrue(wrong.stderr.contains("is not an embedding stage (its shards hold frames (224×224×3))"), wrong.stderr)
     }
 
     /// The README's "Reading the cache from Python" blocks, as written, in a folder whose `data/cache`

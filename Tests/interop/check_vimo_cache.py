@@ -4,10 +4,13 @@ found as JSON, for PythonCacheTests to compare with Swift's readers item by item
     check_vimo_cache.py dump FOLDER...            -> {folder: {"kind", "items": {id: {...}}}}
     check_vimo_cache.py record CACHE PIPELINE STAGE  -> {"folder": ...} through the pipeline record
     check_vimo_cache.py torch FOLDER              -> the EmbeddingDataset/collate_pad batch, checked here
+    check_vimo_cache.py vimoclip FOLDER RGB.h5 FLOW.h5 NPYDIR -> `vimo export` results read the way
+        ViMoCLIP's HDF5VideoDataset and collate_fn_pad read them, checked against the package
 """
 
 import hashlib
 import json
+import os
 import sys
 
 import numpy as np
@@ -68,6 +71,40 @@ def torch_batch(folder):
     return {"batches_checked": seen, "dim": int(embeddings.shape[2]), "picks": [int(x) for x in picks]}
 
 
+def vimoclip(folder, rgb_file, flow_file, npy_folder, flow_folder):
+    """ViMoCLIP's loader, re-implemented from its documented behaviour: the keys of the RGB file are the
+    videos; each group's `embeddings` (T, D) and `labels` (C,); the flow file's group of the same id;
+    optional sparse sampling at torch.linspace(0, T-1, n).long(); a batch pads with pad_sequence and
+    masks True on real rows."""
+    import h5py
+    import torch
+    from torch.nn.utils.rnn import pad_sequence
+
+    rgb_stage, flow_stage = vimo_cache.open_stage(folder), vimo_cache.open_stage(flow_folder)
+    with h5py.File(rgb_file, "r") as rgb, h5py.File(flow_file, "r") as flow:
+        keys = list(rgb.keys())
+        samples = []
+        for key in keys:
+            embeddings = torch.from_numpy(rgb[key]["embeddings"][:])
+            labels = torch.from_numpy(rgb[key]["labels"][:])
+            flow_embeddings = torch.from_numpy(flow[key.split(".")[0]]["embeddings"][:])
+            assert np.array_equal(embeddings.numpy(), rgb_stage[key]), key
+            assert np.array_equal(labels.numpy(), rgb_stage.labels(key).astype(np.float32)), key
+            assert np.array_equal(flow_embeddings.numpy(), flow_stage[key]), key
+            samples.append((embeddings.float(), flow_embeddings.float(), labels))
+        sampled = torch.from_numpy(rgb[keys[0]]["embeddings"][:])
+        picks = torch.linspace(0, sampled.shape[0] - 1, 3).long()
+        assert np.array_equal(sampled[picks].numpy(), rgb_stage[keys[0]][picks.numpy()])
+    padded = pad_sequence([s[0] for s in samples], batch_first=True)
+    lengths = torch.tensor([s[0].shape[0] for s in samples])
+    mask = torch.arange(padded.size(1)).expand(len(lengths), padded.size(1)) < lengths.unsqueeze(1)
+    for i, key in enumerate(keys):
+        assert np.array_equal(padded[i, : lengths[i]].numpy(), rgb_stage[key]) and bool(mask[i].sum() == lengths[i])
+    for key in keys:
+        assert np.array_equal(np.load(os.path.join(npy_folder, key + ".npy")), rgb_stage[key]), key
+    return {"videos": len(keys), "labels": int(samples[0][2].numel())}
+
+
 if __name__ == "__main__":
     command, arguments = sys.argv[1], sys.argv[2:]
     if command == "dump":
@@ -76,5 +113,7 @@ if __name__ == "__main__":
         print(json.dumps({"folder": vimo_cache.open_stage(arguments[0], pipeline=arguments[1], stage=arguments[2]).folder}))
     elif command == "torch":
         print(json.dumps(torch_batch(arguments[0])))
+    elif command == "vimoclip":
+        print(json.dumps(vimoclip(*arguments)))
     else:
         sys.exit(f"unknown command {command}")
