@@ -77,7 +77,10 @@ public enum ShardCompaction {
                 throw error
             }
         }
-        if !result.removed.isEmpty || !result.rewritten.isEmpty { try SystemCalls.fsync(path: directory.path) }
+        if !result.removed.isEmpty || !result.rewritten.isEmpty {
+            try SystemCalls.fsync(path: directory.path)
+            _ = try? ShardIndex.build(directory: directory)  // index.json without the shards that went
+        }
         return result
     }
 

@@ -49,19 +49,45 @@ public struct ShardIndex: Sendable {
         entries[item]?.source == source
     }
 
-    /// Reads every committed `shard-*.h5` in `directory` (temporaries are ignored). A missing
-    /// directory gives an empty index; only an unreadable directory throws.
+    /// Reads every committed `shard-*.h5` in `directory` (temporaries are ignored), taking a shard's
+    /// item table from the folder's `index.json` when the file is unchanged since it was read there,
+    /// and rewrites that file when anything had to be read (`FolderIndexFile`). A missing directory
+    /// gives an empty index; only an unreadable directory throws.
     public static func build(directory: URL) throws -> ShardIndex {
         var read: [(url: URL, summary: ShardSummary)] = []
         var problems: [StoreError] = []
-        for url in try ShardDirectory.committedShards(in: directory) {
+        let cached = FolderIndexFile.read(in: directory)
+        var known: [String: FolderIndexFile.Shard] = [:]
+        var openedAny = false
+        let committed = try ShardDirectory.committedShards(in: directory)
+        for url in committed {
+            let name = url.lastPathComponent
+            let stamp = FolderIndexFile.stamp(url)
+            if let stamp, let entry = cached?.shards[name], entry.bytes == stamp.bytes, entry.mtimeNs == stamp.mtimeNs,
+               entry.inode == stamp.inode, entry.offsets.count == entry.items.count + 1, entry.sources.count == entry.items.count {
+                let metadata = ShardMetadata(stage: entry.metadata.stage, fingerprint: entry.metadata.fingerprint, params: entry.metadata.params,
+                                             schema: entry.metadata.schema, storage: entry.metadata.storage)
+                read.append((url, ShardSummary(items: entry.items, offsets: entry.offsets, sources: entry.sources, metadata: metadata,
+                                               committedAt: entry.committedAt)))
+                known[name] = entry
+                continue
+            }
+            openedAny = true
             do {
-                let summary = try HDF5.serialized {
+                let (summary, payload) = try HDF5.serialized { () throws -> (ShardSummary, String?) in
                     let file = try HDF5File.openReadOnly(path: url.path)
                     defer { try? file.close() }
-                    return try ShardSummary.read(from: file)
+                    let payload = try ["frames", "flow", "embeddings", "scores"].first { try file.exists($0) }
+                    return (try ShardSummary.read(from: file), payload)
                 }
                 read.append((url, summary))
+                if let stamp {
+                    let m = summary.metadata
+                    known[name] = FolderIndexFile.Shard(
+                        bytes: stamp.bytes, mtimeNs: stamp.mtimeNs, inode: stamp.inode, committedAt: summary.committedAt, payload: payload,
+                        metadata: .init(stage: m.stage, fingerprint: m.fingerprint, params: m.params, schema: m.schema, storage: m.storage),
+                        items: summary.items, offsets: summary.offsets, sources: summary.sources)
+                }
             } catch let error as StoreError {
                 problems.append(error)
             } catch {
@@ -83,6 +109,15 @@ public struct ShardIndex: Sendable {
                                       rows: summary.offsets[position]..<summary.offsets[position + 1],
                                       source: summary.sources[position])
             }
+        }
+        // The folder's index.json follows what was read: rewritten when a shard had to be opened or one is gone.
+        let gone = cached.map { Set($0.shards.keys) != Set(known.keys) } ?? !committed.isEmpty
+        if openedAny || gone {
+            let items = entries.mapValues {
+                FolderIndexFile.Item(shard: $0.shard.lastPathComponent, start: $0.rows.lowerBound, stop: $0.rows.upperBound,
+                                     position: $0.position, source: $0.source)
+            }
+            FolderIndexFile(schema: FolderIndexFile.schema, shards: known, items: items).write(in: directory)
         }
         return ShardIndex(directory: directory, shards: read.map(\.url), problems: problems,
                           items: entries.keys.sorted(), entries: entries,

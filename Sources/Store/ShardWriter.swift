@@ -312,6 +312,8 @@ public final class ShardWriter {
             try SystemCalls.fsync(path: temporaryURL.path)
             let shard = try ShardDirectory.publish(temporary: temporaryURL, in: directory, worker: worker)
             state = .committed(shard)
+            // The folder's index.json takes the new shard in (FolderIndexFile; best effort, it is a cache).
+            _ = try? ShardIndex.build(directory: directory)
             return shard
         } catch {
             state = .failed("broken by a failed commit: \(error.localizedDescription)")

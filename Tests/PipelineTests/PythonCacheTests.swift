@@ -178,8 +178,13 @@ final class PythonCacheTests: XCTestCase {
         let swift = try swiftView(folder)
         XCTAssertEqual(swift["a"]?["source"] as? String, "source-3.0")
         XCTAssertEqual(swift["b"]?["source"] as? String, "source-2.0")
+        // Through the folder's index.json (the shards unchanged since vimo read them), and without it.
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("index.json").path))
         let dump = try python(["dump", folder.path])
-        try assertSame(try XCTUnwrap(dump[folder.path] as? [String: Any]), swift, "three shards")
+        try assertSame(try XCTUnwrap(dump[folder.path] as? [String: Any]), swift, "three shards, with index.json")
+        try FileManager.default.removeItem(at: folder.appendingPathComponent("index.json"))
+        let opened = try python(["dump", folder.path])
+        try assertSame(try XCTUnwrap(opened[folder.path] as? [String: Any]), swift, "three shards, without index.json")
     }
 
     /// `pip install ./python` works as the README says (offline here: the venv's own setuptools).

@@ -20,7 +20,7 @@ final class RoundTripTests: XCTestCase {
         let shard = try writer.commit()
 
         XCTAssertEqual(shard.lastPathComponent, "shard-w0-000001.h5")
-        XCTAssertEqual(try listing(directory), ["shard-w0-000001.h5"], "the temporary must be gone")
+        XCTAssertEqual(try listing(directory), ["index.json", "shard-w0-000001.h5"], "the temporary must be gone; the folder's index follows the commit")
 
         let reader = try ShardReader(url: shard)
         XCTAssertEqual(reader.items, ["bear", "empty", "ürsus 🐻"])

@@ -72,7 +72,17 @@ class Stage:
             os.path.join(self.folder, name) for name in os.listdir(self.folder)
             if name.startswith("shard-") and name.endswith(".h5"))
         read = []
+        cached = self._index_entries()
         for path in self.shards:
+            entry = cached.get(os.path.basename(path))
+            stat = os.stat(path)
+            if entry is not None and (entry.get("bytes"), entry.get("mtime_ns"), entry.get("inode")) == (stat.st_size, stat.st_mtime_ns, stat.st_ino):
+                # Unchanged since vimo read it into the folder's index.json: not opened here.
+                metadata = entry["metadata"]
+                attributes = {key: metadata[key] for key in ("stage", "fingerprint", "params", "storage") if metadata.get(key) is not None}
+                read.append((path, entry["items"], entry["offsets"], entry["sources"], entry.get("payload"), attributes,
+                             entry.get("committed_at")))
+                continue
             try:
                 with h5py.File(path, "r") as file:
                     schema = int(file.attrs.get("schema", -1))
@@ -115,6 +125,16 @@ class Stage:
         #: `scores` for a scores folder (one row of K class scores per item; before vimo named the
         #: dataset `scores`, such folders held them as `embeddings` beside a classes.json), else the payload.
         self.kind = "scores" if self.payload == "scores" or (self.classes is not None and self.payload == "embeddings") else self.payload
+
+    def _index_entries(self) -> Dict[str, dict]:
+        """The shards of the folder's index.json (vimo writes it as it commits), {} when there is none
+        or it cannot be read: an entry is used only when its shard's size, mtime and inode still match."""
+        try:
+            with open(os.path.join(self.folder, "index.json"), encoding="utf-8") as handle:
+                index = json.load(handle)
+            return index["shards"] if index.get("schema") == 1 and isinstance(index.get("shards"), dict) else {}
+        except (OSError, ValueError, KeyError):
+            return {}
 
     # -- items ---------------------------------------------------------------------------------
 
