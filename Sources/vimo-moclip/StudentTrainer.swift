@@ -116,7 +116,7 @@ struct StudentTrainer {
         }
 
         let loop = EpochLoop<Segment, StudentInfo>(plan: training.plan(epochs: options.epochs, batch: options.batch),
-                                                   checkpoints: TrainingCheckpoints(folder: out, best: "student", metadata: ["format": "vimo-moclip"]),
+                                                   checkpoints: TrainingCheckpoints(folder: out, best: "student", metadata: ["format": "vimo-moclip", "vimo.version": MoCLIPCommand.configuration.version]),
                                                    selection: .lowestLoss)
         return try loop.run(
             model: student, optimizer: optimizer, examples: train, fresh: fresh,

@@ -98,7 +98,7 @@ struct Trainer {
         let loop = EpochLoop<String, CheckpointInfo>(
             plan: settings.training.plan(epochs: settings.epochs, batch: settings.batch,
                                          learningRate: .cosine(base: settings.lr, floor: 1e-6)),
-            checkpoints: TrainingCheckpoints(folder: settings.out, metadata: ["format": "vimo-tfam"], writesBestWithoutChoice: true),
+            checkpoints: TrainingCheckpoints(folder: settings.out, metadata: ["format": "vimo-tfam", "vimo.version": TFAMCommand.configuration.version], writesBestWithoutChoice: true),
             selection: settings.selection.rule)
         return try loop.run(
             model: model, optimizer: optimizer, examples: train, fresh: fresh,

@@ -91,6 +91,19 @@ final class PythonCacheTests: XCTestCase {
         XCTAssertEqual(scoresMetadata["fingerprint"], recorded)
         XCTAssertTrue(folders[4].lastPathComponent.count == 20 && recorded.contains(folders[4].lastPathComponent), "\(recorded) \(folders[4])")
 
+        // The TFAM checkpoint says what it is and which training made it (safetensors __metadata__).
+        let stagesRecord = try XCTUnwrap((recordJSON as? [String: Any])?["stages"] as? [String: [String: Any]])
+        let weights = try Data(contentsOf: try XCTUnwrap(fixture.folders("tfam-train").first).appendingPathComponent("best.safetensors"))
+        let headerLength = Int(weights.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+        let header = try XCTUnwrap(try JSONSerialization.jsonObject(with: weights.subdata(in: 8..<(8 + headerLength))) as? [String: Any])
+        let embedded = try XCTUnwrap(header["__metadata__"] as? [String: String])
+        XCTAssertEqual(embedded["format"], "vimo-tfam")
+        XCTAssertEqual(embedded["vimo.version"], "tfam-3")
+        XCTAssertEqual(embedded["vimo.fingerprint"], stagesRecord["tfam-train"]?["fingerprint"] as? String)
+        let info = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try XCTUnwrap(embedded["vimo.info"]).utf8)) as? [String: Any])
+        XCTAssertEqual((info["classes"] as? [String])?.count, (info["config"] as? [String: Any])?["classes"] as? Int)
+        XCTAssertEqual((info["settings"] as? [String: String]) ?? ["missing": ""], [:], "the settings (paths) stay in the sidecar")
+
         // Through the runner's record of the pipeline, as `open_stage(cache, pipeline=, stage=)`.
         let record = try python(["record", fixture.cache.path, "small", "clip"])
         XCTAssertEqual(record["folder"] as? String, folders[2].path)

@@ -57,6 +57,10 @@ public struct CheckpointPair: Sendable {
         // The description travels inside the weights too, so a `.safetensors` copied alone still loads (`loadInfo`).
         var embedded = metadata
         embedded[Self.infoKey] = try Self.embeddable(info)
+        // The training run's fingerprint, when the runner started it (the same locally and on Slurm).
+        if let fingerprint = ProcessInfo.processInfo.environment["VIMO_STAGE_FINGERPRINT"], !fingerprint.isEmpty {
+            embedded["vimo.fingerprint"] = fingerprint
+        }
         try Torch.saveSafetensors(weights, metadata: embedded, to: pending(weightsURL))
         var members = [weightsURL]
         if let optimizer {
