@@ -1,3 +1,4 @@
+import Core
 import Foundation
 
 /// Runs one stage executable as a child process: its standard input is the stage lock (so the
@@ -47,9 +48,8 @@ enum StageProcess {
         }
     }
 
-    /// The variable naming the stage's fingerprint to every stage process (local or on Slurm), so a whole-set
-    /// stage can stamp its output with its folder's fingerprint (vimo-tfam predict's scores shard does).
-    static let fingerprintVariable = "VIMO_STAGE_FINGERPRINT"
+    /// The variable naming the stage's fingerprint to every stage process (`StageEnvironment`).
+    static let fingerprintVariable = StageEnvironment.fingerprintVariable
 
     static func run(executable: URL, arguments: [String], fingerprint: String? = nil, lock: StageLock, log: URL,
                     onStart: (Int32) -> Void, onLine: @escaping @Sendable (String) -> Void) throws -> Exit {

@@ -141,19 +141,16 @@ public final class ShardReader: @unchecked Sendable {
     }
 
     /// Class scores of `rows`, float32 row-major (rows.count × K): a `scores` shard's, or one written before
-    /// scores had their own dataset name, which held them as `embeddings` (one row per video, with labels).
+    /// scores had their own dataset name, which held them as `embeddings` (one row per video, with as many
+    /// labels as scores: `scoreClasses`).
     public func readScores(rows: Range<Int>) throws -> [Float] {
-        let name: String
-        switch payload {
-        case .scores: name = "scores"
-        case .embeddings where labelCount != nil: name = "embeddings"
-        default: throw payloadMismatch("scores")
-        }
+        guard scoreClasses != nil, let name = payload.datasetName else { throw payloadMismatch("scores") }
         try checkRows(rows)
         return try read(Float.self, dataset: name, rows: rows, rowShape: payload.rowShape, memoryType: { vimo_h5t_native_float() })
     }
 
-    /// The class count of a scores shard (either dataset name), nil for any other.
+    /// The class count of a scores shard: K of a `scores` dataset, or of an old `embeddings` one whose rows
+    /// are as wide as its labels (V, K); nil for any other shard.
     public var scoreClasses: Int? {
         switch payload {
         case .scores(let classes): return classes

@@ -88,7 +88,7 @@ struct Predict: ParsableCommand {
 
             let params = "{\"split\":\"\(split)\",\"weights\":\"\(try FileDigest.sha256(of: weightsURL))\"}"
             let writer = try ShardWriter(directory: output, worker: "scores",
-                                         metadata: ShardMetadata(stage: "amclip-predict", fingerprint: ProcessInfo.processInfo.environment["VIMO_STAGE_FINGERPRINT"] ?? FileDigest.sha256(of: Data(params.utf8)),
+                                         metadata: ShardMetadata(stage: "amclip-predict", fingerprint: StageEnvironment.fingerprint ?? FileDigest.sha256(of: Data(params.utf8)),
                                                                  params: params),
                                          payload: .scores(classes: spec.classNames.count), labelCount: spec.classNames.count)
             for (video, row) in zip(videos, probabilities) {

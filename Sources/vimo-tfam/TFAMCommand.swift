@@ -159,7 +159,7 @@ struct Predict: ParsableCommand {
             let scores = try predict(model, batcher, items)
             let params = "{\"split\":\"\(split)\",\"weights\":\"\(try FileDigest.sha256(of: weightsURL))\"}"
             let writer = try ShardWriter(directory: URL(fileURLWithPath: out), worker: "scores",
-                                         metadata: ShardMetadata(stage: "tfam-predict", fingerprint: ProcessInfo.processInfo.environment["VIMO_STAGE_FINGERPRINT"] ?? FileDigest.sha256(of: Data(params.utf8)),
+                                         metadata: ShardMetadata(stage: "tfam-predict", fingerprint: StageEnvironment.fingerprint ?? FileDigest.sha256(of: Data(params.utf8)),
                                                                  params: params),
                                          payload: .scores(classes: info.config.classes), labelCount: info.config.classes)
             for (id, row) in zip(items, scores) {

@@ -58,7 +58,7 @@ public struct CheckpointPair: Sendable {
         var embedded = metadata
         embedded[Self.infoKey] = try Self.embeddable(info)
         // The training run's fingerprint, when the runner started it (the same locally and on Slurm).
-        if let fingerprint = ProcessInfo.processInfo.environment["VIMO_STAGE_FINGERPRINT"], !fingerprint.isEmpty {
+        if let fingerprint = StageEnvironment.fingerprint {
             embedded["vimo.fingerprint"] = fingerprint
         }
         try Torch.saveSafetensors(weights, metadata: embedded, to: pending(weightsURL))
