@@ -198,6 +198,16 @@ final class PythonCacheTests: XCTestCase {
         try FileManager.default.removeItem(at: folder.appendingPathComponent("index.json"))
         let opened = try python(["dump", folder.path])
         try assertSame(try XCTUnwrap(opened[folder.path] as? [String: Any]), swift, "three shards, without index.json")
+
+        // A shard that is not HDF5 is named and left out, and the rest of the folder is read, as ShardIndex does.
+        let junk = folder.appendingPathComponent("shard-w9-000001.h5")
+        try Data(repeating: 0x41, count: 4096).write(to: junk)
+        XCTAssertEqual(try ShardIndex.build(directory: folder).problems.count, 1)
+        let damaged = try XCTUnwrap(try python(["dump", folder.path])[folder.path] as? [String: Any])
+        try assertSame(damaged, swift, "three shards and a damaged one")
+        let problems = try XCTUnwrap(damaged["problems"] as? [String])
+        XCTAssertEqual(problems.count, 1)
+        XCTAssertTrue(problems.first?.contains(junk.path) == true, "\(problems)")
     }
 
     /// `pip install ./python` works as the README says (offline here: the venv's own setuptools).

@@ -38,7 +38,8 @@ def dump(folders):
             }
         iterated = {item: digest(rows) for item, rows in stage.iter_items()}
         assert iterated == {item: value["sha256"] for item, value in items.items()}, "iter_items differs from stage[item]"
-        out[folder] = {"kind": stage.kind, "payload": stage.payload, "items": items, "metadata": stage.metadata}
+        out[folder] = {"kind": stage.kind, "payload": stage.payload, "items": items, "metadata": stage.metadata,
+                       "problems": stage.problems}
         stage.close()
     return out
 

@@ -72,10 +72,17 @@ class Stage:
             os.path.join(self.folder, name) for name in os.listdir(self.folder)
             if name.startswith("shard-") and name.endswith(".h5"))
         read = []
+        #: Shards that could not be read, one message each naming the file; like vimo's own index, the
+        #: rest of the folder is still read (`vimo verify --repair` recomputes what they held).
+        self.problems: List[str] = []
         cached = self._index_entries()
         for path in self.shards:
             entry = cached.get(os.path.basename(path))
-            stat = os.stat(path)
+            try:
+                stat = os.stat(path)
+            except OSError as error:
+                self.problems.append(f"{path}: {error.strerror}")
+                continue
             if entry is not None and (entry.get("bytes"), entry.get("mtime_ns"), entry.get("inode")) == (stat.st_size, stat.st_mtime_ns, stat.st_ino):
                 # Unchanged since vimo read it into the folder's index.json: not opened here.
                 metadata = entry["metadata"]
@@ -87,19 +94,22 @@ class Stage:
                 with h5py.File(path, "r") as file:
                     schema = int(file.attrs.get("schema", -1))
                     if schema != SCHEMA:
-                        raise VimoCacheError(f"{path}: shard schema {schema}, this package reads schema {SCHEMA}")
+                        raise VimoCacheError(f"{path}: shard schema {schema}, this package reads schema {SCHEMA} (upgrade vimo_cache)")
                     items = [_text(x) for x in file["items"][()]]
                     offsets = [int(x) for x in file["offsets"][()]]
                     sources = [_text(x) for x in file["source"][()]] if "source" in file else [""] * len(items)
                     payload = next((name for name in _PAYLOADS if name in file), None)
                     attributes = {key: _text(file.attrs[key]) for key in ("stage", "fingerprint", "params", "storage") if key in file.attrs}
                     committed_at = _text(file.attrs["committed_at"]) if "committed_at" in file.attrs else None
-            except VimoCacheError:
-                raise
+            except VimoCacheError as error:
+                self.problems.append(str(error))
+                continue
             except (OSError, KeyError, ValueError) as error:
-                raise VimoCacheError(f"{path}: not a readable vimo shard ({error})") from error
+                self.problems.append(f"{path}: not a readable vimo shard ({error})")
+                continue
             if len(offsets) != len(items) + 1:
-                raise VimoCacheError(f"{path}: {len(items)} items but {len(offsets)} offsets")
+                self.problems.append(f"{path}: {len(items)} items but {len(offsets)} offsets")
+                continue
             read.append((path, items, offsets, sources, payload, attributes, committed_at))
 
         # Oldest first, so later shards overwrite earlier entries (vimo's ShardIndex rule).
