@@ -13,6 +13,11 @@
 // folders hold, the largest change of a value (px), and how the colour-coded images MoCLIP learns
 // from change (per-field maximum normalisation as ViMoCLIP, and a fixed 2 px as the demo): the
 // largest change of a colour level and the share of colour bytes that change at all.
+//
+//   vimo-bench-store --index DIR
+//
+// What the folder index (index.json) saves: ShardIndex.build of DIR without it (every shard opened), with
+// it (none opened), and with it after one shard changed; then one commit's cost (a new shard added).
 import Foundation
 import Media
 import Store
@@ -23,6 +28,39 @@ func take(_ name: String) -> String? {
     defer { arguments.removeSubrange(i...(i + 1)) }
     return arguments[i + 1]
 }
+if let folder = take("--index") {
+    do { try benchIndex(URL(fileURLWithPath: folder)) } catch {
+        FileHandle.standardError.write(Data("vimo-bench-store: \(error.localizedDescription)\n".utf8))
+        exit(1)
+    }
+    exit(0)
+}
+
+/// Prints seconds of ShardIndex.build in each situation, best of 5.
+func benchIndex(_ folder: URL) throws {
+    let indexFile = folder.appendingPathComponent("index.json")
+    func best(_ prepare: () throws -> Void) throws -> (Double, Int) {
+        var seconds = Double.infinity, items = 0
+        for _ in 0..<5 {
+            try prepare()
+            let start = Date()
+            items = try ShardIndex.build(directory: folder).count
+            seconds = min(seconds, Date().timeIntervalSince(start))
+        }
+        return (seconds, items)
+    }
+    let shards = try ShardIndex.build(directory: folder).shards
+    let (cold, items) = try best { try? FileManager.default.removeItem(at: indexFile) }
+    let (warm, _) = try best {}
+    let (oneChanged, _) = try best {
+        // A new modification time on one shard: that one is read again, the rest come from the index.
+        try FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: shards[shards.count / 2].path)
+    }
+    let size = (try? FileManager.default.attributesOfItem(atPath: indexFile.path)[.size] as? Int) ?? 0
+    print(String(format: "shards %d items %d index.json %.1f MB | build without index %.3f s, with index %.3f s (%.1fx), one shard changed %.3f s",
+                 shards.count, items, Double(size) / 1e6, cold, warm, cold / warm, oneChanged))
+}
+
 if let reference = take("--compare-flow") {
     guard let other = arguments.first else { FileHandle.standardError.write(Data("--compare-flow needs two folders\n".utf8)); exit(64) }
     do { try compareFlow(URL(fileURLWithPath: reference), URL(fileURLWithPath: other)) } catch {
