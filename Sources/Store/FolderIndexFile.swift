@@ -31,6 +31,20 @@ struct FolderIndexFile: Codable {
         var items: [String]
         var offsets: [Int]
         var sources: [String]
+
+        /// Whether this entry describes the file as it is now (`stamp`) and is whole.
+        func matches(_ stamp: (bytes: Int64, mtimeNs: Int64, inode: UInt64)) -> Bool {
+            bytes == stamp.bytes && mtimeNs == stamp.mtimeNs && inode == stamp.inode
+                && offsets.count == items.count + 1 && sources.count == items.count
+        }
+
+        /// What `ShardSummary.read` would give for the file.
+        var summary: ShardSummary {
+            ShardSummary(items: items, offsets: offsets, sources: sources,
+                         metadata: ShardMetadata(stage: metadata.stage, fingerprint: metadata.fingerprint, params: metadata.params,
+                                                 schema: metadata.schema, storage: metadata.storage),
+                         committedAt: committedAt)
+        }
     }
 
     /// The shard attributes (`ShardMetadata`).
@@ -55,6 +69,14 @@ struct FolderIndexFile: Codable {
     var schema: Int
     var shards: [String: Shard]
     var items: [String: Item]
+
+    /// The entry of a shard just read, whose file had `stamp`.
+    static func shard(_ summary: ShardSummary, payload: String?, stamp: (bytes: Int64, mtimeNs: Int64, inode: UInt64)) -> Shard {
+        let m = summary.metadata
+        return Shard(bytes: stamp.bytes, mtimeNs: stamp.mtimeNs, inode: stamp.inode, committedAt: summary.committedAt, payload: payload,
+                     metadata: Metadata(stage: m.stage, fingerprint: m.fingerprint, params: m.params, schema: m.schema, storage: m.storage),
+                     items: summary.items, offsets: summary.offsets, sources: summary.sources)
+    }
 
     /// A shard file's identity now: size, modification time (ns) and inode; nil when it cannot be stat'ed.
     static func stamp(_ url: URL) -> (bytes: Int64, mtimeNs: Int64, inode: UInt64)? {

@@ -18,6 +18,9 @@ public enum Payload: Sendable, Equatable {
         rowShape.reduce(1, *) * elementByteCount
     }
 
+    /// The names a payload dataset can have, one per kind.
+    static let datasetNames = ["frames", "flow", "embeddings", "scores"]
+
     /// Name of the payload dataset, nil for `.none`.
     var datasetName: String? {
         switch self {

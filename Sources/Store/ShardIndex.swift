@@ -63,12 +63,8 @@ public struct ShardIndex: Sendable {
         for url in committed {
             let name = url.lastPathComponent
             let stamp = FolderIndexFile.stamp(url)
-            if let stamp, let entry = cached?.shards[name], entry.bytes == stamp.bytes, entry.mtimeNs == stamp.mtimeNs,
-               entry.inode == stamp.inode, entry.offsets.count == entry.items.count + 1, entry.sources.count == entry.items.count {
-                let metadata = ShardMetadata(stage: entry.metadata.stage, fingerprint: entry.metadata.fingerprint, params: entry.metadata.params,
-                                             schema: entry.metadata.schema, storage: entry.metadata.storage)
-                read.append((url, ShardSummary(items: entry.items, offsets: entry.offsets, sources: entry.sources, metadata: metadata,
-                                               committedAt: entry.committedAt)))
+            if let stamp, let entry = cached?.shards[name], entry.matches(stamp) {
+                read.append((url, entry.summary))
                 known[name] = entry
                 continue
             }
@@ -77,17 +73,11 @@ public struct ShardIndex: Sendable {
                 let (summary, payload) = try HDF5.serialized { () throws -> (ShardSummary, String?) in
                     let file = try HDF5File.openReadOnly(path: url.path)
                     defer { try? file.close() }
-                    let payload = try ["frames", "flow", "embeddings", "scores"].first { try file.exists($0) }
+                    let payload = try Payload.datasetNames.first { try file.exists($0) }
                     return (try ShardSummary.read(from: file), payload)
                 }
                 read.append((url, summary))
-                if let stamp {
-                    let m = summary.metadata
-                    known[name] = FolderIndexFile.Shard(
-                        bytes: stamp.bytes, mtimeNs: stamp.mtimeNs, inode: stamp.inode, committedAt: summary.committedAt, payload: payload,
-                        metadata: .init(stage: m.stage, fingerprint: m.fingerprint, params: m.params, schema: m.schema, storage: m.storage),
-                        items: summary.items, offsets: summary.offsets, sources: summary.sources)
-                }
+                if let stamp { known[name] = FolderIndexFile.shard(summary, payload: payload, stamp: stamp) }
             } catch let error as StoreError {
                 problems.append(error)
             } catch {

