@@ -97,7 +97,7 @@ struct FolderIndexFile: Codable {
     func write(in directory: URL) -> Bool {
         guard let data = try? Self.encoder.encode(self) else { return false }
         let target = directory.appendingPathComponent(Self.name)
-        let temporary = directory.appendingPathComponent(".\(Self.name).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp")
+        let temporary = directory.appendingPathComponent(Self.temporaryName())
         do {
             try data.write(to: temporary)
             try SystemCalls.rename(temporary.path, to: target.path)
@@ -106,6 +106,13 @@ struct FolderIndexFile: Codable {
             try? SystemCalls.unlinkIfPresent(temporary.path)
             return false
         }
+    }
+
+    /// The name `write` gives its temporary: the commit protocol's name for a writer's temporary (worker
+    /// "index"), so one left by a process killed mid-write is removed by `ShardDirectory.removeStaleTemporaries`
+    /// like a shard's. It never ends in `.h5`, so nothing takes it for a shard.
+    static func temporaryName(pid: Int32 = SystemCalls.processID) -> String {
+        ShardNames.temporary(worker: "index", host: SystemCalls.hostName(), pid: pid, counter: Int(UInt32.random(in: 0...UInt32.max)))
     }
 
     private static var encoder: JSONEncoder {

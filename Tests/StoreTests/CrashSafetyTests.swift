@@ -99,6 +99,19 @@ final class CrashSafetyTests: XCTestCase {
         try writer.commit()
     }
 
+    /// index.json is written under a temporary too: one a killed process left is removed like a shard's
+    /// (a decode killed while rewriting the index left `.index.json.<pid>.<n>.tmp` behind before).
+    func testAnIndexTemporaryOfADeadWriterIsRemovedAndALiveOnesStays() throws {
+        let directory = try makeTemporaryDirectory()
+        let dead = directory.appendingPathComponent(FolderIndexFile.temporaryName(pid: try pidOfExitedProcess()))
+        let live = directory.appendingPathComponent(FolderIndexFile.temporaryName())
+        for url in [dead, live] { try Data("{\"schema\":".utf8).write(to: url) }
+        let removed = try ShardDirectory.removeStaleTemporaries(in: directory)
+        XCTAssertEqual(removed.map(\.lastPathComponent), [dead.lastPathComponent])
+        XCTAssertEqual(try listing(directory), [live.lastPathComponent])
+        XCTAssertFalse(ShardNames.isCommitted(live.lastPathComponent), "never taken for a shard")
+    }
+
     /// The pid of a process that has exited and been reaped.
     private func pidOfExitedProcess() throws -> Int32 {
         let process = Process()
