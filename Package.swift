@@ -60,6 +60,8 @@ let package = Package(
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-serial", providers: [.apt(["libhdf5-dev"])]),
         // Zstandard for Store's built-in HDF5 filter 32015 (the chunk format hdf5plugin reads).
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        // libjpeg-turbo for the `compact` storage profile's JPEG frames (encoded and decoded inside Store).
+        .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         // The one C++ shim over libtorch: a flat C API, exceptions turned into error returns.
         .target(name: "CTorch",
                 cxxSettings: [.unsafeFlags(["-std=\(torchStandard)", "-w"] + torchIncludes.map { "-I\($0)" })],
@@ -73,7 +75,7 @@ let package = Package(
         .target(name: "Core", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // pixelLoops: FlowColor's SIMD fast path is ~30× slower than plain per-pixel code without optimisation.
         .target(name: "Media", dependencies: ["CFFmpeg"], swiftSettings: pixelLoops),
-        .target(name: "Store", dependencies: ["CHDF5", "CZstd"], swiftSettings: pixelLoops),
+        .target(name: "Store", dependencies: ["CHDF5", "CZstd", "CTurboJPEG"], swiftSettings: pixelLoops),
         .target(name: "Datasets", dependencies: ["Media", "Core"]),
         .target(name: "Torch", dependencies: ["CTorch", "Core"]),
         .target(name: "Models", dependencies: ["Torch", "Core"]),

@@ -13,10 +13,10 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   pkg-config
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg
-  libhdf5-dev hdf5-filter-plugin libzstd-dev
+  libhdf5-dev hdf5-filter-plugin libzstd-dev libturbojpeg0-dev
   libtorch-dev libopenblas0-openmp
   libopencv-video-dev
-  python3 python3-pip python3-venv python3-h5py python3-numpy python3-torch python3-torchvision python3-opencv python3-sklearn
+  python3 python3-pip python3-venv python3-h5py python3-numpy python3-torch python3-torchvision python3-opencv python3-sklearn python3-pil
   bc
   librsvg2-bin
   time
@@ -78,15 +78,15 @@ if ! "$REF_VENV/bin/python" -c "import transformers, ftfy, torch; assert transfo
 fi
 
 # What a Python user reading the cache has: pip's h5py 3.16 (HDF5 2.0), hdf5plugin 7.1 (the zstd
-# filter of the `exact` storage profile) and numpy, in a venv of their own (Debian's python3-h5py
+# filter of the `exact` storage profile), Pillow 11.3 (the `compact` profile's JPEG frames) and numpy, in a venv of their own (Debian's python3-h5py
 # stays the reference elsewhere). The Store interop tests read every storage profile with it, and
 # the vimo_cache package (python/) is tested in it; wheel lets `pip install ./python` build offline.
 H5_VENV=data/.venv-h5
-if ! "$H5_VENV/bin/python" -c "import h5py, hdf5plugin, numpy, wheel; assert h5py.__version__ == '3.16.0' and hdf5plugin.version == '7.1.0'" 2>/dev/null; then
-  echo "bootstrap: setting up $H5_VENV (h5py 3.16.0, hdf5plugin 7.1.0, numpy, wheel)" >&2
+if ! "$H5_VENV/bin/python" -c "import h5py, hdf5plugin, numpy, wheel, PIL; assert h5py.__version__ == '3.16.0' and hdf5plugin.version == '7.1.0' and PIL.__version__ == '11.3.0'" 2>/dev/null; then
+  echo "bootstrap: setting up $H5_VENV (h5py 3.16.0, hdf5plugin 7.1.0, pillow 11.3.0, numpy, wheel)" >&2
   rm -rf "$H5_VENV"
   /usr/bin/python3 -m venv "$H5_VENV"
-  "$H5_VENV/bin/pip" install -q --disable-pip-version-check h5py==3.16.0 hdf5plugin==7.1.0 numpy==2.4.6 wheel==0.45.1
+  "$H5_VENV/bin/pip" install -q --disable-pip-version-check h5py==3.16.0 hdf5plugin==7.1.0 pillow==11.3.0 numpy==2.4.6 wheel==0.45.1
 fi
 
 # CLIP's BPE vocabulary (OpenAI, MIT licence), unpacked from the clip-anytorch wheel above into

@@ -54,9 +54,17 @@ public struct StageOptions: ParsableArguments {
 }
 
 extension StorageProfile: ExpressibleByArgument {
+    /// `exact`, `raw`, `compact` or `compact:quality=Q,subsampling=444|420` (`StorageProfile(parsing:)`).
+    public init?(argument: String) {
+        guard let profile = try? StorageProfile(parsing: argument) else { return nil }
+        self = profile
+    }
+
     /// The `--storage` help of the stages that write frames or flow (vimo-decode, vimo-flow).
     public static let help = ArgumentHelp(
         "How the shards store their rows: exact (lossless frames, flow rounded no coarser than float16 at each field's largest "
-            + "vector; shuffle + zstd; h5py reads them after `import hdf5plugin`) or raw (no filters; plain h5py). Enters the fingerprint.",
-        valueName: "exact|raw")
+            + "vector; shuffle + zstd; h5py reads them after `import hdf5plugin`), compact (frames as JPEG, quality 95 and 4:2:0 "
+            + "unless compact:quality=Q,subsampling=444|420 says otherwise, decoded by vimo's readers and Pillow; flow rounded "
+            + "at k = 8, within 1/512 of each field's largest vector) or raw (no filters; plain h5py). Enters the fingerprint.",
+        valueName: "exact|compact[:quality=Q,subsampling=444|420]|raw")
 }

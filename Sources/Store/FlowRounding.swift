@@ -10,6 +10,9 @@
 public enum FlowRounding {
     /// The `k` of the `exact` storage profile.
     public static let exactBits = 10
+    /// The `k` of the `compact` storage profile: a step of 2^(E − 8), at most 1/512 of the field's largest
+    /// vector (≤ 0.031 px for fields whose largest vector is below 16 px).
+    public static let compactBits = 8
 
     /// Rounds every field of `fields` — each of shape (2, `pixels`): u plane, then v plane — in place.
     /// A field whose largest vector is zero or not finite is left as it is (a non-finite one is

@@ -18,8 +18,8 @@ public enum Payload: Sendable, Equatable {
         rowShape.reduce(1, *) * elementByteCount
     }
 
-    /// The names a payload dataset can have, one per kind.
-    static let datasetNames = ["frames", "flow", "embeddings", "scores"]
+    /// The names a payload dataset can have, one per kind, and `frames_jpeg` (a `compact` shard's frames).
+    static let datasetNames = ["frames", "flow", "embeddings", "scores", JPEGLayout.blobs]
 
     /// Name of the payload dataset, nil for `.none`.
     var datasetName: String? {

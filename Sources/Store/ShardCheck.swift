@@ -76,14 +76,16 @@ public struct ShardCheck: Sendable {
 
         var names = ["frame_index"]
         if reader.labelCount != nil { names.append("labels") }
-        if let payload = reader.payload.datasetName { names.append(payload) }
+        let payloadName = reader.framesAreJPEG ? JPEGLayout.blobs : reader.payload.datasetName
+        if reader.framesAreJPEG { names += [JPEGLayout.offsets, JPEGLayout.shape] }
+        if let payloadName { names.append(payloadName) }
         var problems: [String] = []
         var checksummed = reader.payload == .none
         var buffer: [UInt8] = []
         for name in names {
             do {
                 let result = try reader.readCompletely(name, buffer: &buffer)
-                if name == reader.payload.datasetName { checksummed = result.checksummed }
+                if name == payloadName { checksummed = result.checksummed }
                 problems += Self.describe(result.damage, dataset: name)
             } catch let error as StoreError {
                 if case .filterUnavailable = error {
@@ -94,7 +96,27 @@ public struct ShardCheck: Sendable {
                 problems.append(error.localizedDescription)
             }
         }
+        if reader.framesAreJPEG, problems.isEmpty { problems += Self.decodeProblems(reader) }
         return verdict(problems.isEmpty ? .intact : .damaged, problems, items: reader.items, checksummed: checksummed)
+    }
+
+    /// A `compact` shard's frames decoded, a block at a time: a blob whose bytes pass their checksum can still be
+    /// no JPEG of the frame's size (written so by a faulty writer, or unchecksummed), and no reader could use it.
+    private static func decodeProblems(_ reader: ShardReader) -> [String] {
+        var problems: [String] = []
+        for start in stride(from: 0, to: reader.rowCount, by: 64) {
+            let block = start..<min(reader.rowCount, start + 64)
+            do {
+                _ = try reader.readFrames(rows: block)
+            } catch let error as StoreError {
+                guard case .corruptFrame(_, let row, let detail) = error else { return problems + [withoutPath(error, reader.url)] }
+                problems.append("dataset '\(JPEGLayout.blobs)' frame row \(row): not a decodable JPEG (\(detail))")
+                if problems.count >= rangesListed { return problems }
+            } catch {
+                return problems + [error.localizedDescription]
+            }
+        }
+        return problems
     }
 
     /// One line per damaged row range (merged when adjacent and alike), the rest counted.

@@ -33,7 +33,7 @@ public enum ShardCompaction {
     /// Rewrites or removes every shard of `directory` that holds an item whose current rows (by
     /// `ShardIndex`'s rule: newest commit wins) are in another shard. `layout` is used for the
     /// rewritten shards (the stage's own storage profile: a folder's shards all share its params);
-    /// rows are copied as they are read, so rounded flow is never rounded again.
+    /// rows are copied as they are read, so rounded flow is never rounded again and JPEG frames are never coded again.
     @discardableResult
     public static func dropSuperseded(in directory: URL, layout: ShardLayout = ShardLayout()) throws -> Result {
         let lockPath = directory.appendingPathComponent(".compact.lock").path
@@ -62,8 +62,15 @@ public enum ShardCompaction {
             do {
                 for position in current {
                     let rows = reader.rows(ofItem: position)
-                    let bytes = try payloadBytes(reader, rows: rows)
                     let labels = try reader.labelCount.map { _ in try reader.labels(item: position) }
+                    if reader.framesAreJPEG, layout.jpeg != nil {
+                        // JPEG frames are copied as coded: decoding and coding again would lose more each time.
+                        let (blobs, ends) = try reader.readJPEG(rows: rows)
+                        try writer.append(item: reader.items[position], source: reader.sources[position], frameIndex: reader.frameIndex(rows: rows),
+                                          jpegBlobs: blobs, lengths: zip(ends, [0] + ends.dropLast()).map { $0 - $1 }, labels: labels)
+                        continue
+                    }
+                    let bytes = try payloadBytes(reader, rows: rows)
                     try bytes.withUnsafeBytes { raw in
                         try writer.append(item: reader.items[position], source: reader.sources[position],
                                           frameIndex: reader.frameIndex(rows: rows), rows: raw, labels: labels)

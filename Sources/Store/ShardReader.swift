@@ -23,6 +23,12 @@ public final class ShardReader: @unchecked Sendable {
     public let payload: Payload
     /// Columns of the `labels` dataset, nil when the shard has none.
     public let labelCount: Int?
+    /// A `compact` shard's frames: where each row's JPEG blob ends in `frames_jpeg` (N + 1 entries from 0);
+    /// nil when the frames (or whatever the payload is) are stored as they are.
+    let jpegOffsets: [Int]?
+
+    /// Whether the frames are stored as JPEG blobs (the `compact` profile); `readFrames` decodes them.
+    public var framesAreJPEG: Bool { jpegOffsets != nil }
 
     /// Total rows (N).
     public var rowCount: Int { offsets.last ?? 0 }
@@ -40,22 +46,24 @@ public final class ShardReader: @unchecked Sendable {
     public init(url: URL) throws {
         self.url = url
         let path = url.path
-        (file, items, offsets, sources, metadata, committedAt, payload, labelCount) = try HDF5.serialized {
+        (file, items, offsets, sources, metadata, committedAt, payload, labelCount, jpegOffsets) = try HDF5.serialized {
             let file = try HDF5File.openReadOnly(path: path)
             do {
                 let summary = try ShardSummary.read(from: file)
-                let payload = try Self.findPayload(in: file, rowCount: summary.rowCount)
+                let (payload, jpegOffsets) = try Self.findPayload(in: file, rowCount: summary.rowCount)
                 try Self.checkFrameIndex(in: file, rowCount: summary.rowCount)
                 let labelCount = try Self.findLabelCount(in: file, itemCount: summary.items.count)
-                return (file, summary.items, summary.offsets, summary.sources, summary.metadata, summary.committedAt, payload, labelCount)
+                return (file, summary.items, summary.offsets, summary.sources, summary.metadata, summary.committedAt, payload, labelCount,
+                        jpegOffsets)
             } catch {
                 try? file.close()
                 throw error
             }
         }
         positions = Dictionary(items.enumerated().map { ($1, $0) }, uniquingKeysWith: { _, last in last })
-        let (file, payload) = (self.file, self.payload)
-        cachedPayload = HDF5.serialized { Self.openWithChunkCache(file: file, payload: payload) }
+        let jpeg = jpegOffsets != nil
+        let (file, name, rowBytes) = (self.file, jpeg ? JPEGLayout.blobs : self.payload.datasetName, jpeg ? 1 : self.payload.rowByteCount)
+        cachedPayload = HDF5.serialized { Self.openWithChunkCache(file: file, name: name, rowBytes: rowBytes) }
     }
 
     deinit {
@@ -68,8 +76,8 @@ public final class ShardReader: @unchecked Sendable {
     /// Opens the payload dataset with room for two of its chunks in HDF5's chunk cache, when a chunk holds
     /// more than one row; nil otherwise, or when anything fails (reads then open the dataset each time).
     /// Under the lock.
-    private static func openWithChunkCache(file: HDF5File, payload: Payload) -> hid_t? {
-        guard let name = payload.datasetName else { return nil }
+    private static func openWithChunkCache(file: HDF5File, name: String?, rowBytes: Int) -> hid_t? {
+        guard let name else { return nil }
         // try? flattens the optional: nil when the dataset cannot be read or is not chunked.
         guard let rows = try? file.withDataset(name, { try HDF5File.rowsPerChunk(ofDataset: $0, path: file.path, name: name) }),
               rows > 1 else {
@@ -80,7 +88,7 @@ public final class ShardReader: @unchecked Sendable {
             return nil
         }
         defer { H5Pclose(access) }
-        let chunkBytes = rows * payload.rowByteCount
+        let chunkBytes = rows * rowBytes
         guard H5Pset_chunk_cache(access, 521, max(1 << 20, 2 * chunkBytes), 1.0) >= 0 else {
             _ = HDF5.takeErrorMessage()
             return nil
@@ -111,10 +119,47 @@ public final class ShardReader: @unchecked Sendable {
     }
 
     /// Frames of `rows`, uint8 row-major (rows.count × H × W × C).
+    /// A `compact` shard's JPEG frames come back decoded (libjpeg-turbo, several frames at once on all cores).
     public func readFrames(rows: Range<Int>) throws -> [UInt8] {
-        guard case .frames = payload else { throw payloadMismatch("frames") }
+        guard case .frames(let height, let width, let channels) = payload else { throw payloadMismatch("frames") }
         try checkRows(rows)
-        return try read(UInt8.self, dataset: "frames", rows: rows, rowShape: payload.rowShape, memoryType: { vimo_h5t_native_uint8() })
+        guard jpegOffsets != nil else {
+            return try read(UInt8.self, dataset: "frames", rows: rows, rowShape: payload.rowShape, memoryType: { vimo_h5t_native_uint8() })
+        }
+        let (blobs, ends) = try readJPEG(rows: rows)
+        let frameBytes = payload.rowByteCount, path = url.path
+        guard !rows.isEmpty else { return [] }
+        return try [UInt8](unsafeUninitializedCapacity: rows.count * frameBytes) { output, initialised in
+            let failures = FirstFailure()
+            let base = output.baseAddress!
+            blobs.withUnsafeBytes { all in
+                // Frames decode independently; a few per task keeps the dispatch cost small next to ~0.3 ms a frame.
+                let perTask = 4, tasks = (rows.count + perTask - 1) / perTask
+                DispatchQueue.concurrentPerform(iterations: tasks) { task in
+                    for k in (task * perTask)..<min(rows.count, (task + 1) * perTask) {
+                        let start = k == 0 ? 0 : ends[k - 1]
+                        do {
+                            try JPEGCodec.decode(UnsafeRawBufferPointer(rebasing: all[start..<ends[k]]), width: width, height: height,
+                                                 channels: channels, into: base + k * frameBytes, path: path, row: rows.lowerBound + k)
+                        } catch {
+                            failures.record(error, at: k)
+                        }
+                    }
+                }
+            }
+            if let error = failures.first { throw error }
+            initialised = rows.count * frameBytes
+        }
+    }
+
+    /// The JPEG blobs of `rows` of a `compact` shard, back to back, and where each ends in them.
+    func readJPEG(rows: Range<Int>) throws -> (blobs: [UInt8], ends: [Int]) {
+        guard let jpegOffsets else { throw payloadMismatch("JPEG frames") }
+        try checkRows(rows)
+        let first = jpegOffsets[rows.lowerBound], bytes = jpegOffsets[rows.upperBound] - first
+        let blobs = try read(UInt8.self, dataset: JPEGLayout.blobs, rows: first..<(first + bytes), rowShape: [],
+                             memoryType: { vimo_h5t_native_uint8() })
+        return (blobs, rows.map { jpegOffsets[$0 + 1] - first })
     }
 
     /// Flow fields of `rows` as stored (rows.count × 2 × H × W half floats).
@@ -178,7 +223,7 @@ public final class ShardReader: @unchecked Sendable {
         return try [T](unsafeUninitializedCapacity: count) { buffer, initialised in
             // readRows takes the HDF5 lock for its HDF5 calls only: checksums are compared outside it.
             try file.readRows(dataset, rows: rows, rowShape: rowShape, memoryType: memoryType, into: buffer.baseAddress!,
-                              open: dataset == payload.datasetName ? cachedPayload : nil)
+                              open: dataset == (jpegOffsets == nil ? payload.datasetName : JPEGLayout.blobs) ? cachedPayload : nil)
             initialised = count
         }
     }
@@ -196,7 +241,7 @@ public final class ShardReader: @unchecked Sendable {
 
 extension ShardReader {
     /// Finds which payload dataset the shard holds and checks its type and row count.
-    fileprivate static func findPayload(in file: HDF5File, rowCount: Int) throws -> Payload {
+    fileprivate static func findPayload(in file: HDF5File, rowCount: Int) throws -> (Payload, jpegOffsets: [Int]?) {
         let kinds: [(name: String, typeClass: H5T_class_t, size: Int)] = [
             ("frames", H5T_INTEGER, 1), ("flow", H5T_FLOAT, 2), ("embeddings", H5T_FLOAT, 4), ("scores", H5T_FLOAT, 4),
         ]
@@ -222,10 +267,35 @@ extension ShardReader {
                 throw StoreError.schemaMismatch(path: file.path, detail: "dataset '\(kind.name)' has shape \(dims)")
             }
         }
+        var jpegOffsets: [Int]?
+        if try file.exists(JPEGLayout.blobs) {
+            let (frame, ends) = try findJPEGFrames(in: file, rowCount: rowCount)
+            found.append(frame)
+            jpegOffsets = ends
+        }
         guard found.count <= 1 else {
             throw StoreError.schemaMismatch(path: file.path, detail: "more than one payload dataset")
         }
-        return found.first ?? .none
+        return (found.first ?? .none, jpegOffsets)
+    }
+
+    /// A `compact` shard's frames: their shape, and the blob offsets checked against the rows and the blob dataset.
+    fileprivate static func findJPEGFrames(in file: HDF5File, rowCount: Int) throws -> (Payload, [Int]) {
+        for name in [JPEGLayout.offsets, JPEGLayout.shape] where !(try file.exists(name)) {
+            throw StoreError.schemaMismatch(path: file.path, detail: "'\(JPEGLayout.blobs)' without '\(name)'")
+        }
+        let bytes = try file.shape(of: JPEGLayout.blobs)
+        let (_, shape) = try file.readNumbers(JPEGLayout.shape, as: Int64.self, memoryType: vimo_h5t_native_int64())
+        let (dims, ends) = try file.readNumbers(JPEGLayout.offsets, as: Int64.self, memoryType: vimo_h5t_native_int64())
+        guard shape.count == 3, shape.allSatisfy({ $0 > 0 }), [1, 3].contains(shape[2]) else {
+            throw StoreError.schemaMismatch(path: file.path, detail: "'\(JPEGLayout.shape)' is \(shape), not (height, width, 1 or 3 channels)")
+        }
+        guard bytes.count == 1, dims == [rowCount + 1], ends.first == 0, ends.last == Int64(bytes[0]),
+              zip(ends, ends.dropFirst()).allSatisfy({ $0 <= $1 }) else {
+            throw StoreError.schemaMismatch(path: file.path, detail: "'\(JPEGLayout.offsets)' (\(dims) entries) does not describe \(rowCount) "
+                + "frames in \(bytes) bytes of '\(JPEGLayout.blobs)'")
+        }
+        return (.frames(height: Int(shape[0]), width: Int(shape[1]), channels: Int(shape[2])), ends.map { Int($0) })
     }
 
     /// Checks that `frame_index` has one int entry per row.

@@ -49,6 +49,9 @@ public final class ShardWriter {
     private var chunkScratch: [UInt8] = []
     /// The item being streamed in parts (`beginItem` … `finishItem`) and its rows written so far.
     private var pending: (item: String, source: String, labels: [UInt8]?, rows: Int)?
+    /// JPEG frames (`layout.jpeg`): where each row's blob ends in `frames_jpeg`, `rowCount` + pending rows + 1
+    /// entries from 0 (written as `frames_jpeg_offsets` at commit); nil for rows stored as they are.
+    private var blobEnds: [Int64]?
 
     /// Tells apart the temporaries of writers in one process.
     private static let counter = Counter()
@@ -100,17 +103,27 @@ public final class ShardWriter {
         state = try HDF5.serialized {
             try Self.createTemporary(at: temporary.path, payload: payload, layout: layout)
         }
+        if layout.jpeg != nil { blobEnds = [0] }
     }
 
     /// Creates the temporary file with its empty payload dataset; leaves nothing behind on failure.
     private static func createTemporary(at path: String, payload: Payload, layout: ShardLayout) throws -> State {
         try layout.compression.requireAvailable(path: path)
+        if layout.jpeg != nil {
+            guard case .frames(_, _, let channels) = payload, channels == 1 || channels == 3 else {
+                throw StoreError.invalidShape(path: path, detail: "JPEG coding is for frames of 1 or 3 channels, not \(payload.summary)")
+            }
+        }
         let file = try HDF5File.create(path: path)
         var types: PayloadTypes?
         do {
             types = try PayloadTypes.of(payload, path: path)
             var rows: RowDataset?
-            if let name = payload.datasetName, let types {
+            if layout.jpeg != nil {
+                // The blobs back to back, one byte per element: rows are byte ranges of it.
+                rows = try RowDataset.create(in: file, name: JPEGLayout.blobs, fileType: vimo_h5t_std_u8le(), memoryType: vimo_h5t_native_uint8(),
+                                             rowShape: [], rowsPerChunk: JPEGLayout.chunkBytes, compression: .none)
+            } else if let name = payload.datasetName, let types {
                 rows = try RowDataset.create(in: file, name: name, fileType: types.file, memoryType: types.memory, rowShape: payload.rowShape,
                                              rowsPerChunk: layout.rowsPerChunk ?? payload.rowsPerChunk, compression: layout.compression)
             }
@@ -183,6 +196,11 @@ public final class ShardWriter {
         pending = nil
         guard current.rows > 0, case .open(_, let rowDataset?, _) = state else { return }
         do {
+            if let ends = blobEnds {
+                blobEnds = Array(ends.prefix(rowCount + 1))
+                try HDF5.serialized { try rowDataset.extend(to: Int(ends[rowCount])) }
+                return
+            }
             try HDF5.serialized { try rowDataset.extend(to: rowCount) }
         } catch {
             fail("broken by a failed cancel of item '\(current.item)': \(error.localizedDescription)")
@@ -210,7 +228,14 @@ public final class ShardWriter {
         guard case .open(_, let rowDataset, let types) = state else { return }
         guard let rowDataset, let types, let bytes = rows.baseAddress, count > 0 else { return }
         do {
-            if rowDataset.writesChunksDirectly {
+            if let jpeg = layout.jpeg, case .frames(let height, let width, let channels) = payload {
+                // Coded outside the HDF5 lock, so writers on other threads go on meanwhile.
+                let blobs = try (0..<count).map { row in
+                    try JPEGCodec.encode(bytes + row * payload.rowByteCount, width: width, height: height, channels: channels,
+                                         settings: jpeg, path: temporaryURL.path)
+                }
+                try appendBlobs(Array(blobs.joined()), ends: blobs.map(\.count), to: rowDataset)
+            } else if rowDataset.writesChunksDirectly {
                 try appendChunks(bytes, count: count, to: rowDataset, at: rowCount + offset)
             } else {
                 try HDF5.serialized {
@@ -222,6 +247,43 @@ public final class ShardWriter {
             fail("broken by a failed write of item '\(item)': \(error.localizedDescription)")
             throw error
         }
+    }
+
+    /// Appends coded frames to `frames_jpeg`: `bytes` holds the blobs back to back, `lengths` their sizes.
+    private func appendBlobs(_ bytes: [UInt8], ends lengths: [Int], to rowDataset: RowDataset) throws {
+        guard var ends = blobEnds, let start = ends.last else { return }
+        try bytes.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return }
+            try HDF5.serialized {
+                try rowDataset.append(at: Int(start), count: bytes.count, memoryType: vimo_h5t_native_uint8(), bytes: base)
+            }
+        }
+        var end = start
+        for length in lengths {
+            end += Int64(length)
+            ends.append(end)
+        }
+        blobEnds = ends
+    }
+
+    /// Appends an item of frames already JPEG-coded (a compaction copying a `compact` shard's rows, which
+    /// must not be coded twice): `blobs` back to back, `lengths` one per row. Only for writers whose layout codes JPEG.
+    func append(item: String, source: String, frameIndex: [Int32], jpegBlobs blobs: [UInt8], lengths: [Int], labels: [UInt8]?) throws {
+        try requireOpenWithNoItemBegun()
+        try validate(item: item, source: source, labels: labels)
+        guard blobEnds != nil, lengths.count == frameIndex.count, lengths.reduce(0, +) == blobs.count else {
+            throw StoreError.rowSizeMismatch(path: temporaryURL.path, item: item, expected: lengths.reduce(0, +), actual: blobs.count)
+        }
+        guard case .open(_, let rowDataset?, _) = state else { return }
+        if !blobs.isEmpty {
+            do {
+                try appendBlobs(blobs, ends: lengths, to: rowDataset)
+            } catch {
+                fail("broken by a failed write of item '\(item)': \(error.localizedDescription)")
+                throw error
+            }
+        }
+        record(item: item, source: source, labels: labels, frameIndex: frameIndex)
     }
 
     /// Adds an item whose rows are written to the item table.
@@ -331,6 +393,11 @@ public final class ShardWriter {
         if let labelCount {
             try file.writeNumbers("labels", labels, dims: [items.count, labelCount],
                                   fileType: vimo_h5t_std_u8le(), memoryType: vimo_h5t_native_uint8())
+        }
+        if let blobEnds {
+            try file.writeNumbers(JPEGLayout.offsets, blobEnds, dims: [blobEnds.count], fileType: vimo_h5t_std_i64le(), memoryType: vimo_h5t_native_int64())
+            let shape = payload.rowShape.map(Int64.init)
+            try file.writeNumbers(JPEGLayout.shape, shape, dims: [shape.count], fileType: vimo_h5t_std_i64le(), memoryType: vimo_h5t_native_int64())
         }
     }
 

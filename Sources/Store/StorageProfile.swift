@@ -2,17 +2,24 @@
 /// entering the stage's params (so its fingerprint) and recorded in every shard's `storage` attribute.
 /// Whatever the profile, readers get the same arrays back: the filters are HDF5's (shuffle,
 /// the built-in zstd, Fletcher-32) and flow rounding happens before the rows are written.
-public enum StorageProfile: String, Sendable, CaseIterable, CustomStringConvertible {
+public enum StorageProfile: Sendable, Hashable, CustomStringConvertible {
     /// The default. Frames bit-identical, zstd level 3 over 16-frame chunks; flow fields rounded at
     /// k = 10 (`FlowRounding`: no coarser than float16 itself at the field's largest vector), then
     /// shuffled and zstd-compressed at level 5, four fields a chunk. h5py reads it after `import hdf5plugin`.
     case exact
+    /// Frames as one JPEG blob each (`JPEGSettings`, default quality 95, 4:2:0) in a `frames_jpeg` byte
+    /// dataset with `frames_jpeg_offsets`, decoded by `ShardReader.readFrames` (and Pillow in Python); flow
+    /// rounded at k = 8 (at most 1/512 of the field's largest binade: ≤ 0.031 px below 16 px) and stored as `exact` stores it.
+    case compact(JPEGSettings)
     /// The layout of schema 1's first writers: one frame or field per chunk, no compression, flow
     /// unrounded; plain h5py reads it with no plugin.
     case raw
 
     /// The profile stages use when none is given.
     public static let `default` = StorageProfile.exact
+
+    /// The profile names, as `--storage` takes them.
+    public static let names = ["exact", "compact", "raw"]
 
     /// The zstd level of `exact` frames. Measured on Big Buck Bunny cut to 640×360 clips (bench/storage.sh,
     /// one core): level 3 over 16-frame chunks 1.82× at 212 MB/s; level 1 1.53× at 416 MB/s; level 4 1.88× at 178 MB/s.
@@ -28,16 +35,57 @@ public enum StorageProfile: String, Sendable, CaseIterable, CustomStringConverti
     /// Flow fields per chunk under `exact`: 4 (800 KB chunks); one a chunk gives 3.40× at level 5.
     public static let fieldsPerChunk = 4
 
-    /// The spelling `--storage` takes.
-    public var description: String { rawValue }
-
-    /// Parses `exact` or `raw`, with an error that lists them.
-    public init(parsing text: String) throws {
-        guard let profile = StorageProfile(rawValue: text) else {
-            throw StoreError.invalidStorage(spec: text, detail: "expected one of "
-                + StorageProfile.allCases.map(\.rawValue).joined(separator: ", "))
+    /// The profile's name: `exact`, `compact` or `raw`.
+    public var name: String {
+        switch self {
+        case .exact: return "exact"
+        case .compact: return "compact"
+        case .raw: return "raw"
         }
-        self = profile
+    }
+
+    /// The spelling `--storage` takes, canonical (so it can enter the fingerprint): the name, and for
+    /// `compact` the JPEG settings that differ from the default, e.g. `compact:quality=90,subsampling=444`.
+    public var description: String {
+        guard case .compact(let jpeg) = self else { return name }
+        var changed: [String] = []
+        if jpeg.quality != JPEGSettings.default.quality { changed.append("quality=\(jpeg.quality)") }
+        if jpeg.subsampling != JPEGSettings.default.subsampling { changed.append("subsampling=\(jpeg.subsampling.rawValue)") }
+        return changed.isEmpty ? name : name + ":" + changed.joined(separator: ",")
+    }
+
+    /// Parses `exact`, `raw`, or `compact` optionally followed by `:quality=Q` (1…100) and/or
+    /// `subsampling=444|420`, comma-separated; errors list what is accepted.
+    public init(parsing text: String) throws {
+        let (name, options) = text.firstIndex(of: ":").map { (String(text[..<$0]), String(text[text.index(after: $0)...])) } ?? (text, nil)
+        switch (name, options) {
+        case ("exact", nil): self = .exact
+        case ("raw", nil): self = .raw
+        case ("compact", let options):
+            var jpeg = JPEGSettings.default
+            for option in (options ?? "").split(separator: ",", omittingEmptySubsequences: false) where options != nil {
+                let parts = option.split(separator: "=", maxSplits: 1).map(String.init)
+                switch (parts.first, parts.count == 2 ? parts[1] : nil) {
+                case ("quality", let value?):
+                    guard let q = Int(value), (1...100).contains(q) else {
+                        throw StoreError.invalidStorage(spec: text, detail: "quality must be a whole number from 1 to 100")
+                    }
+                    jpeg.quality = q
+                case ("subsampling", let value?):
+                    guard let sampling = JPEGSettings.Subsampling(rawValue: value) else {
+                        throw StoreError.invalidStorage(spec: text, detail: "subsampling must be 444 or 420")
+                    }
+                    jpeg.subsampling = sampling
+                default:
+                    throw StoreError.invalidStorage(spec: text, detail: "compact takes quality=1…100 and subsampling=444|420, "
+                        + "comma-separated (compact:quality=90,subsampling=444)")
+                }
+            }
+            self = .compact(jpeg)
+        default:
+            throw StoreError.invalidStorage(spec: text, detail: "expected one of " + Self.names.joined(separator: ", ")
+                + " (compact optionally as compact:quality=Q,subsampling=444|420)")
+        }
     }
 
     /// The filters and chunking of `payload`'s dataset under this profile. Embeddings and
@@ -48,7 +96,9 @@ public enum StorageProfile: String, Sendable, CaseIterable, CustomStringConverti
             return ShardLayout(compression: .none)
         case (.exact, .frames):
             return ShardLayout(compression: .zstd(level: Self.frameZstdLevel), rowsPerChunk: Self.framesPerChunk)
-        case (.exact, .flow):
+        case (.compact(let jpeg), .frames):
+            return ShardLayout(jpeg: jpeg)
+        case (.exact, .flow), (.compact, .flow):
             return ShardLayout(compression: .zstd(level: Self.flowZstdLevel), rowsPerChunk: Self.fieldsPerChunk)
         }
     }
@@ -57,15 +107,24 @@ public enum StorageProfile: String, Sendable, CaseIterable, CustomStringConverti
     public var flowRoundingBits: Int? {
         switch self {
         case .exact: return FlowRounding.exactBits
+        case .compact: return FlowRounding.compactBits
         case .raw: return nil
         }
     }
 
-    /// The text of the shards' `storage` attribute: the profile, and for flow its rounding,
-    /// e.g. `exact` for frames and `exact;flow_rounding_bits=10` for flow.
+    /// The text of the shards' `storage` attribute: the profile, for flow its rounding and for `compact`
+    /// frames their JPEG settings, e.g. `exact` for frames, `exact;flow_rounding_bits=10` for flow,
+    /// `compact;jpeg_quality=95;jpeg_subsampling=420` for compact frames.
     public func attribute(for payload: Payload) -> String {
-        guard case .flow = payload, let bits = flowRoundingBits else { return rawValue }
-        return "\(rawValue);flow_rounding_bits=\(bits)"
+        switch (self, payload) {
+        case (.compact(let jpeg), .frames):
+            return "\(name);jpeg_quality=\(jpeg.quality);jpeg_subsampling=\(jpeg.subsampling.rawValue)"
+        case (_, .flow):
+            guard let bits = flowRoundingBits else { return name }
+            return "\(name);flow_rounding_bits=\(bits)"
+        default:
+            return name
+        }
     }
 }
 
@@ -75,10 +134,19 @@ public struct ShardLayout: Sendable, Equatable {
     public var compression: Compression
     /// Rows per chunk; nil for the payload's own choice (`Payload.rowsPerChunk`).
     public var rowsPerChunk: Int?
+    /// Frames only: coded as one JPEG blob each (`frames_jpeg` + `frames_jpeg_offsets`) instead of
+    /// a `frames` dataset; nil for pixels as they are.
+    public var jpeg: JPEGSettings?
 
     /// A layout of `compression` and, optionally, a chunk height.
     public init(compression: Compression = .none, rowsPerChunk: Int? = nil) {
         self.compression = compression
         self.rowsPerChunk = rowsPerChunk
+    }
+
+    /// The layout of JPEG-coded frames (the blobs are checksummed, not compressed again).
+    public init(jpeg: JPEGSettings) {
+        self.compression = .none
+        self.jpeg = jpeg
     }
 }

@@ -37,6 +37,10 @@ public enum StoreError: Error, LocalizedError {
     case payloadMismatch(path: String, requested: String, stored: String)
     /// Stored bytes no longer match their Fletcher-32 checksum: the file was damaged after it was written.
     case checksumMismatch(path: String, dataset: String, rows: Range<Int>)
+    /// A `compact` shard's JPEG frame does not decode to a frame of its dataset's size.
+    case corruptFrame(path: String, row: Int, detail: String)
+    /// libjpeg-turbo failed where no input is at fault (no memory for a handle, say).
+    case codecFailure(path: String, operation: String, detail: String)
 
     /// The file the error is about, when there is one.
     public var path: String? {
@@ -47,7 +51,7 @@ public enum StoreError: Error, LocalizedError {
              .invalidText(let path, _, _), .writerNotOpen(let path, _),
              .filterUnavailable(let path, _, _, _), .invalidShape(let path, _),
              .outOfRange(let path, _, _, _), .payloadMismatch(let path, _, _),
-             .checksumMismatch(let path, _, _):
+             .checksumMismatch(let path, _, _), .corruptFrame(let path, _, _), .codecFailure(let path, _, _):
             return path
         case .invalidCompression, .invalidStorage, .invalidWorkerName:
             return nil
@@ -92,6 +96,11 @@ public enum StoreError: Error, LocalizedError {
         case .checksumMismatch(let path, let dataset, let rows):
             return "\(path): dataset '\(dataset)' rows \(rows.lowerBound)..<\(rows.upperBound) fail their Fletcher-32 checksum: "
                 + "the file is damaged (`vimo verify --repair` sets damaged shards aside; the next `vimo run` recomputes their items)"
+        case .corruptFrame(let path, let row, let detail):
+            return "\(path): frame row \(row): its JPEG does not decode (\(detail)): the file is damaged "
+                + "(`vimo verify --repair` sets damaged shards aside; the next `vimo run` recomputes their items)"
+        case .codecFailure(let path, let operation, let detail):
+            return "\(path): libjpeg-turbo \(operation) failed: \(detail)"
         }
     }
 

@@ -10,6 +10,8 @@ final class InteropTests: XCTestCase {
     static let script = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("interop/check_shard.py")
+    /// Decodes a `compact` shard's frames with h5py + Pillow.
+    static let jpegScript = script.deletingLastPathComponent().appendingPathComponent("decode_jpeg_frames.py")
 
     func testSwiftShardsReadExactlyInH5py() throws {
         try requireH5py()
@@ -133,6 +135,38 @@ final class InteropTests: XCTestCase {
         let (status, output) = try run(Self.pipPython, ["-c", "import h5py; h5py.File('\(exact)')['frames'][0]"])
         XCTAssertNotEqual(status, 0, "plain h5py read a zstd chunk: the test no longer proves the plugin is needed")
         XCTAssertTrue(output.contains("read data") && output.contains("plugin"), output)
+    }
+
+    /// A `compact` shard's JPEG frames decoded the way the README tells Python users (h5py + Pillow: pip's
+    /// Pillow 11.3 with its own libjpeg-turbo 3, and Debian's python3-pil over the system's) give exactly the
+    /// frames `ShardReader.readFrames` gives: both decoders are libjpeg-turbo's accurate integer IDCT with
+    /// fancy upsampling, so one shard means the same pixels in Swift and in Python.
+    func testPillowDecodesCompactFramesToTheSameFramesAsVimo() throws {
+        try requirePipH5py()
+        let directory = try makeTemporaryDirectory()
+        for (index, settings) in [JPEGSettings.default, JPEGSettings(quality: 90, subsampling: .s444)].enumerated() {
+            let payload = Payload.frames(height: 64, width: 96, channels: 3)
+            let profile = StorageProfile.compact(settings)
+            let writer = try ShardWriter(directory: directory, worker: "j\(index)",
+                                         metadata: ShardMetadata(stage: "decode", fingerprint: "f", params: "{}", storage: profile.attribute(for: payload)),
+                                         payload: payload, layout: profile.layout(for: payload))
+            for item in 0..<3 {
+                let frames = (0..<(item + 2)).flatMap { CompactFramesTests.scene(width: 96, height: 64, index: item * 5 + $0) }
+                try writer.append(item: "v\(item)", source: "s", frameIndex: (0..<Int32(item + 2)).map { $0 }, frames: frames)
+            }
+            let reader = try ShardReader(url: try writer.commit())
+            let vimo = try reader.readFrames(rows: 0..<reader.rowCount)
+            for python in [Self.pipPython, Self.python] {
+                let out = directory.appendingPathComponent("decoded-\(index)-\(python == Self.python ? "debian" : "pip").raw")
+                let (status, output) = try run(python, [Self.jpegScript.path, reader.url.path, out.path])
+                XCTAssertEqual(status, 0, "\(python): \(output)")
+                guard status == 0 else { continue }
+                let pillow = [UInt8](try Data(contentsOf: out))
+                XCTAssertEqual(pillow.count, vimo.count, python)
+                let differing = zip(pillow, vimo).filter { $0 != $1 }.count
+                XCTAssertEqual(differing, 0, "\(python), \(settings): \(differing) of \(vimo.count) bytes differ from vimo's decoding")
+            }
+        }
     }
 
     /// Shards written by h5py with hdf5plugin's Zstd (one zstd frame per chunk, after shuffle) read

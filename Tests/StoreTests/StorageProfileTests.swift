@@ -139,7 +139,8 @@ final class StorageProfileTests: XCTestCase {
         XCTAssertEqual(StorageProfile.raw.attribute(for: flow), "raw")
         XCTAssertEqual(try StorageProfile(parsing: "raw"), .raw)
         assertStoreError(try StorageProfile(parsing: "tiny")) { error in
-            XCTAssertEqual(error.localizedDescription, "invalid storage profile 'tiny': expected one of exact, raw")
+            XCTAssertEqual(error.localizedDescription, "invalid storage profile 'tiny': expected one of exact, compact, raw "
+                           + "(compact optionally as compact:quality=Q,subsampling=444|420)")
         }
     }
 

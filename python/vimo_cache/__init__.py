@@ -10,7 +10,8 @@
     for item_id, rows in stage.iter_items(): ...
 
 Pure Python over numpy and h5py. Shards of the `exact` storage profile are zstd-compressed:
-`hdf5plugin` (imported here when installed) or HDF5_PLUGIN_PATH lets h5py read them.
+`hdf5plugin` (imported here when installed) or HDF5_PLUGIN_PATH lets h5py read them. Frames of the
+`compact` profile are JPEG blobs, returned decoded (with Pillow).
 """
 
 from ._stage import Stage, VimoCacheError, open_stage

@@ -20,7 +20,9 @@ __all__ = ["Stage", "VimoCacheError", "open_stage"]
 
 #: The shard schema this package reads (the `schema` attribute of every shard).
 SCHEMA = 1
-_PAYLOADS = ("frames", "flow", "embeddings", "scores")
+_PAYLOADS = ("frames", "flow", "embeddings", "scores", "frames_jpeg")
+#: The `compact` storage profile's frames: JPEG blobs back to back, row r's at bytes offsets[r]:offsets[r+1].
+_JPEG, _JPEG_OFFSETS, _JPEG_SHAPE = "frames_jpeg", "frames_jpeg_offsets", "frames_jpeg_shape"
 _ZSTD_FILTER = 32015
 _TIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(\.\d+)?Z?$")
 
@@ -121,8 +123,11 @@ class Stage:
         payloads = {shard[4] for shard in read}
         if len(payloads) > 1:
             raise VimoCacheError(f"{self.folder}: shards hold different payloads {sorted(map(str, payloads))}")
+        payload = payloads.pop() if payloads else None
+        #: Whether the frames are JPEG blobs (the `compact` storage profile); rows come back decoded (Pillow).
+        self.jpeg = payload == _JPEG
         #: `frames`, `flow`, `embeddings`, `scores`, or None (a folder of item lists only, or empty).
-        self.payload: Optional[str] = payloads.pop() if payloads else None
+        self.payload: Optional[str] = "frames" if self.jpeg else payload
         newest = read[-1] if read else None
         #: The newest shard's `stage`, `fingerprint`, `params` and `storage` attributes.
         self.metadata: Dict[str, str] = dict(newest[5]) if newest else {}
@@ -216,8 +221,35 @@ class Stage:
         entry = self._entry(item)
         if self.payload is None:
             raise VimoCacheError(f"{self.folder}: the shards hold no payload dataset, only item lists")
+        if self.jpeg:
+            return self._decoded(entry.shard, entry.start, entry.stop)
         rows = self._read(entry.shard, self.payload, slice(entry.start, entry.stop))
         return rows[0] if self.kind == "scores" else rows
+
+    def _decoded(self, path: str, start: int, stop: int) -> np.ndarray:
+        """Rows start:stop of a `compact` shard's JPEG frames, decoded with Pillow to uint8 (T, H, W, C)."""
+        try:
+            from PIL import Image
+        except ImportError:
+            raise VimoCacheError(f"{path}: the frames are JPEG (storage profile {self.metadata.get('storage', 'compact')}); "
+                                 "pip install pillow to decode them") from None
+        import io
+
+        offsets = self._dataset(path, _JPEG_OFFSETS)[start:stop + 1]
+        height, width, channels = (int(x) for x in self._dataset(path, _JPEG_SHAPE)[()])
+        blobs = self._read(path, _JPEG, slice(int(offsets[0]), int(offsets[-1])))
+        frames = np.empty((stop - start, height, width, channels), dtype=np.uint8)
+        for k in range(stop - start):
+            blob = blobs[int(offsets[k] - offsets[0]):int(offsets[k + 1] - offsets[0])].tobytes()
+            try:
+                image = Image.open(io.BytesIO(blob))
+                image.load()
+            except (OSError, ValueError) as error:
+                raise VimoCacheError(f"{path}: frame row {start + k} is not a decodable JPEG ({error})") from error
+            if image.size != (width, height):
+                raise VimoCacheError(f"{path}: frame row {start + k} is a {image.size[0]}x{image.size[1]} JPEG, not {width}x{height}")
+            frames[k] = np.asarray(image.convert("RGB" if channels == 3 else "L")).reshape(height, width, channels)
+        return frames
 
     def labels(self, item: str) -> Optional[np.ndarray]:
         """The item's multi-hot labels (uint8, one per class), or None when the shard has none."""
