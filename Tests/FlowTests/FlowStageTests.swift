@@ -94,22 +94,34 @@ final class FlowStageTests: XCTestCase {
     /// unrounded (`--storage raw`), no value moves by more than float16's own rounding at that field's
     /// largest vector (half its step there), the top binade does not move at all, and the shards say so.
     func testExactFlowDiffersFromRawByNoMoreThanFloat16RoundingAtTheFieldsMaximum() throws {
+        try checkRounding(storage: nil, bits: 10, attribute: "exact;flow_rounding_bits=10")
+    }
+
+    /// `--storage compact` rounds at k = 8: no value moves by more than 1/512 of its field's largest binade
+    /// (≤ 0.031 px while the largest vector is under 32 px), the shards say so, and its folder is its own.
+    func testCompactFlowMovesNoValueByMoreThanA512thOfItsFieldsLargestBinade() throws {
+        try checkRounding(storage: "compact", bits: 8, attribute: "compact;flow_rounding_bits=8")
+    }
+
+    /// Flow stored under `storage` (nil: the default) against the same flow stored unrounded: each value moves
+    /// by at most half of the step 2^(E − bits), values in the top binade do not move when bits = 10, some move.
+    private func checkRounding(storage: String?, bits: Int, attribute: String) throws {
         let raw = root.appendingPathComponent("flow-raw")
         let stored = try TestSupport.run(TestSupport.product("vimo-flow"),
                                          ["--frames", frames.path, "--out", raw.path, "--quiet", "--method", "dis", "--storage", "raw"])
         XCTAssertEqual(stored.status, 0, stored.stderr)
-        let result = try flow(["--method", "dis"])
+        let result = try flow(["--method", "dis"] + (storage.map { ["--storage", $0] } ?? []))
         XCTAssertEqual(result.status, 0, result.stderr)
-        let exactIndex = try ShardIndex.build(directory: out), rawIndex = try ShardIndex.build(directory: raw)
-        XCTAssertEqual(exactIndex.items, rawIndex.items)
+        let roundedIndex = try ShardIndex.build(directory: out), rawIndex = try ShardIndex.build(directory: raw)
+        XCTAssertEqual(roundedIndex.items, rawIndex.items)
         var moved = 0, fields = 0
         for id in rawIndex.items {
-            let a = rawIndex[id]!, b = exactIndex[id]!
-            let rawReader = try ShardReader(url: a.shard), exactReader = try ShardReader(url: b.shard)
+            let a = rawIndex[id]!, b = roundedIndex[id]!
+            let rawReader = try ShardReader(url: a.shard), roundedReader = try ShardReader(url: b.shard)
             XCTAssertEqual(rawReader.metadata.storage, "raw")
-            XCTAssertEqual(exactReader.metadata.storage, "exact;flow_rounding_bits=10")
-            XCTAssertEqual(try exactReader.filterIDs(of: "flow"), [2, 32015, 3], "shuffle, zstd, Fletcher-32")
-            let before = try rawReader.readFlowHalf(rows: a.rows), after = try exactReader.readFlowHalf(rows: b.rows)
+            XCTAssertEqual(roundedReader.metadata.storage, attribute)
+            XCTAssertEqual(try roundedReader.filterIDs(of: "flow"), [2, 32015, 3], "shuffle, zstd, Fletcher-32")
+            let before = try rawReader.readFlowHalf(rows: a.rows), after = try roundedReader.readFlowHalf(rows: b.rows)
             XCTAssertEqual(before.count, after.count, id)
             let pixels = 224 * 224
             for field in 0..<a.rows.count {
@@ -117,18 +129,18 @@ final class FlowStageTests: XCTestCase {
                 let maxr = (0..<pixels).map { hypot(Double(before[range.lowerBound + $0]), Double(before[range.lowerBound + pixels + $0])) }.max()!
                 guard maxr > 0 else { continue }
                 let binade = pow(2, floor(log2(maxr)))
-                let float16Rounding = binade / 2048  // half of float16's step (2^-10 of the binade)
+                let halfStep = binade / pow(2, Double(bits + 1))  // at k = 10, half of float16's own step there
                 fields += 1
                 for index in range {
                     let change = abs(Double(after[index]) - Double(before[index]))
-                    XCTAssertLessThanOrEqual(change, float16Rounding, "\(id) field \(field) [\(index - range.lowerBound)]")
-                    if abs(Double(before[index])) >= binade { XCTAssertEqual(change, 0, "\(id) field \(field): top binade moved") }
+                    XCTAssertLessThanOrEqual(change, halfStep, "\(id) field \(field) [\(index - range.lowerBound)]")
+                    if bits == 10, abs(Double(before[index])) >= binade { XCTAssertEqual(change, 0, "\(id) field \(field): top binade moved") }
                     if change > 0 { moved += 1 }
                 }
             }
         }
         XCTAssertGreaterThan(fields, 0)
-        XCTAssertGreaterThan(moved, 0, "rounding changed nothing: the test no longer sees the exact profile")
+        XCTAssertGreaterThan(moved, 0, "rounding changed nothing: the test no longer sees the \(storage ?? "exact") profile")
     }
 
     func testMissingOrWrongWeightsAreClearErrors() throws {
