@@ -210,6 +210,31 @@ final class PythonCacheTests: XCTestCase {
         XCTAssertTrue(problems.first?.contains(junk.path) == true, "\(problems)")
     }
 
+    /// A `compact` decode folder (JPEG frames): the package returns the frames decoded (Pillow), byte for byte
+    /// the frames Swift's reader decodes, with the same kind, shapes and items, through index.json and without.
+    func testThePackageDecodesCompactFramesAsSwiftDoes() throws {
+        let folder = try TestSupport.temporaryFolder("vimo-python-compact")
+        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+        let dataset = folder.appendingPathComponent("dataset"), out = folder.appendingPathComponent("decode")
+        let synth = try TestSupport.run(TestSupport.product("vimo-synth"),
+                                        ["--out", dataset.path, "--clips", "4", "--frames", "10", "--width", "128", "--height", "96"])
+        XCTAssertEqual(synth.status, 0, synth.stderr)
+        let decode = try TestSupport.run(TestSupport.product("vimo-decode"),
+                                         ["--dataset", dataset.path, "--out", out.path, "--quiet", "--storage", "compact", "--items-per-shard", "2"])
+        XCTAssertEqual(decode.status, 0, decode.stderr)
+        let swift = try swiftView(out)
+        XCTAssertEqual(swift.count, 4)
+        for pass in ["with index.json", "without index.json"] {
+            let found = try XCTUnwrap(try python(["dump", out.path])[out.path] as? [String: Any], pass)
+            XCTAssertEqual(found["kind"] as? String, "frames", pass)
+            XCTAssertEqual((found["metadata"] as? [String: String])?["storage"], "compact;jpeg_quality=95;jpeg_subsampling=420", pass)
+            try assertSame(found, swift, "compact frames, \(pass)")
+            let items = try XCTUnwrap(found["items"] as? [String: [String: Any]])
+            XCTAssertTrue(items.values.allSatisfy { ($0["shape"] as? [Int])?.suffix(3) == [224, 224, 3] && $0["dtype"] as? String == "uint8" })
+            if pass == "with index.json" { try FileManager.default.removeItem(at: out.appendingPathComponent("index.json")) }
+        }
+    }
+
     /// `pip install ./python` works as the README says (offline here: the venv's own setuptools).
     func testThePackageInstallsWithPip() throws {
         let folder = try TestSupport.temporaryFolder("vimo-python-install")

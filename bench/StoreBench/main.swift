@@ -12,7 +12,17 @@
 // What a storage profile's flow rounding does downstream: over every field of the items both flow
 // folders hold, the largest change of a value (px), and how the colour-coded images MoCLIP learns
 // from change (per-field maximum normalisation as ViMoCLIP, and a fixed 2 px as the demo): the
-// largest change of a colour level and the share of colour bytes that change at all.
+// largest change of a colour level and the share of colour bytes that change at all; last, the mean
+// end-point error (px) between the two folders' vectors.
+//
+//   vimo-bench-store --compare-frames REFERENCE OTHER
+//
+// Frames of two decode folders (compact's JPEG against exact's): frames compared, PSNR (dB) over all
+// of them, mean and largest absolute difference of a byte.
+//
+//   vimo-bench-store --compare-embeddings REFERENCE OTHER
+//
+// Embeddings of two folders (CLIP of JPEG frames against CLIP of exact ones): rows, mean and smallest cosine.
 //
 //   vimo-bench-store --index DIR
 //
@@ -70,10 +80,69 @@ if let reference = take("--compare-flow") {
     exit(0)
 }
 
-/// Prints "fields maxChange perFrameMaxLevels perFrameChangedShare fixedMaxLevels fixedChangedShare".
+for (option, compare) in [("--compare-frames", compareFrames), ("--compare-embeddings", compareEmbeddings)] {
+    guard let reference = take(option) else { continue }
+    guard let other = arguments.first else { FileHandle.standardError.write(Data("\(option) needs two folders\n".utf8)); exit(64) }
+    do { try compare(URL(fileURLWithPath: reference), URL(fileURLWithPath: other)) } catch {
+        FileHandle.standardError.write(Data("vimo-bench-store: \(error.localizedDescription)\n".utf8))
+        exit(1)
+    }
+    exit(0)
+}
+
+/// The rows of every item both folders hold, read through each folder's shards, handed to `body` in pairs.
+func pairedItems(_ reference: URL, _ other: URL, _ body: (ShardReader, Range<Int>, ShardReader, Range<Int>) throws -> Void) throws {
+    let a = try ShardIndex.build(directory: reference), b = try ShardIndex.build(directory: other)
+    for item in a.items {
+        guard let ea = a[item], let eb = b[item], ea.rows.count == eb.rows.count, !ea.rows.isEmpty else { continue }
+        try body(try ShardReader(url: ea.shard), ea.rows, try ShardReader(url: eb.shard), eb.rows)
+    }
+}
+
+/// Prints "frames psnr meanAbsDifference maxAbsDifference".
+func compareFrames(_ reference: URL, _ other: URL) throws {
+    var frames = 0, squared = 0.0, absolute = 0.0, largest = 0, bytes = 0
+    try pairedItems(reference, other) { ra, rowsA, rb, rowsB in
+        let x = try ra.readFrames(rows: rowsA), y = try rb.readFrames(rows: rowsB)
+        for (p, q) in zip(x, y) {
+            let d = abs(Int(p) - Int(q))
+            squared += Double(d * d)
+            absolute += Double(d)
+            largest = max(largest, d)
+        }
+        frames += rowsA.count
+        bytes += x.count
+    }
+    let mse = squared / Double(max(1, bytes))
+    print(String(format: "%d %.2f %.3f %d", frames, 10 * log10(255 * 255 / max(mse, 1e-12)), absolute / Double(max(1, bytes)), largest))
+}
+
+/// Prints "rows meanCosine minCosine".
+func compareEmbeddings(_ reference: URL, _ other: URL) throws {
+    var rows = 0, total = 0.0, smallest = 1.0
+    try pairedItems(reference, other) { ra, rowsA, rb, rowsB in
+        guard case .embeddings(let dim) = ra.payload else { return }
+        let x = try ra.readEmbeddings(rows: rowsA), y = try rb.readEmbeddings(rows: rowsB)
+        for row in 0..<rowsA.count {
+            var dot = 0.0, nx = 0.0, ny = 0.0
+            for k in (row * dim)..<((row + 1) * dim) {
+                dot += Double(x[k]) * Double(y[k])
+                nx += Double(x[k]) * Double(x[k])
+                ny += Double(y[k]) * Double(y[k])
+            }
+            let cosine = dot / max((nx * ny).squareRoot(), 1e-30)
+            total += cosine
+            smallest = min(smallest, cosine)
+            rows += 1
+        }
+    }
+    print(String(format: "%d %.6f %.6f", rows, total / Double(max(1, rows)), smallest))
+}
+
+/// Prints "fields maxChange perFrameMaxLevels perFrameChangedShare fixedMaxLevels fixedChangedShare meanEPE".
 func compareFlow(_ reference: URL, _ other: URL) throws {
     let a = try ShardIndex.build(directory: reference), b = try ShardIndex.build(directory: other)
-    var fields = 0, largest: Float = 0
+    var fields = 0, largest: Float = 0, endPoint = 0.0, pixels = 0
     var levels = [0, 0], changed = [0, 0], bytes = 0
     for item in a.items {
         guard let ea = a[item], let eb = b[item], ea.rows.count == eb.rows.count, !ea.rows.isEmpty else { continue }
@@ -84,6 +153,10 @@ func compareFlow(_ reference: URL, _ other: URL) throws {
         for field in 0..<ea.rows.count {
             let base = field * 2 * plane
             for index in base..<(base + 2 * plane) { largest = max(largest, abs(x[index] - y[index])) }
+            for index in base..<(base + plane) {
+                endPoint += Double(hypotf(x[index] - y[index], x[index + plane] - y[index + plane]))
+            }
+            pixels += plane
             for (k, normalization) in [FlowColor.Normalization.perFrameMaximum, .fixed(2)].enumerated() {
                 let ia = FlowColor.image(u: Array(x[base..<(base + plane)]), v: Array(x[(base + plane)..<(base + 2 * plane)]),
                                          width: width, height: height, normalization: normalization)
@@ -98,8 +171,8 @@ func compareFlow(_ reference: URL, _ other: URL) throws {
             fields += 1
         }
     }
-    print(String(format: "%d %.6f %d %.6f %d %.6f", fields, largest, levels[0], Double(changed[0]) / Double(max(1, bytes)),
-                 levels[1], Double(changed[1]) / Double(max(1, bytes))))
+    print(String(format: "%d %.6f %d %.6f %d %.6f %.4f", fields, largest, levels[0], Double(changed[0]) / Double(max(1, bytes)),
+                 levels[1], Double(changed[1]) / Double(max(1, bytes)), endPoint / Double(max(1, pixels))))
 }
 
 let repeats = Int(take("--repeat") ?? "3") ?? 3
