@@ -86,16 +86,16 @@ read -r rd_raw rd_exact rd_compact rf_raw rf_exact rf_compact <<< "$(read_rates 
 read -r sd_raw sd_exact sd_compact sf_raw sf_exact sf_compact <<< "$(read_rates single)"
 
 # Downstream: the exact profile's rounded flow against the same flow unrounded (raw).
-read -r cf_fields cf_change cf_pf_levels cf_pf_share cf_fx_levels cf_fx_share _ <<< \
+read -r cf_fields cf_change cf_pf_levels cf_pf_share cf_fx_levels cf_fx_share _ cf_pf_mean cf_fx_mean <<< \
   "$("$BIN/vimo-bench-store" --compare-flow "$OUT/flow-raw" "$OUT/flow-exact")"
 # compact: JPEG frames vs exact ones; k = 8 alone (flow of the exact frames stored compact) vs unrounded;
 # flow of the JPEG frames vs flow of the exact ones; CLIP embeddings of both.
 read -r _ jpeg_psnr jpeg_mad jpeg_max <<< "$("$BIN/vimo-bench-store" --compare-frames "$OUT/decode-exact" "$OUT/decode-compact")"
 rm -rf "$OUT/flow-k8"
 "$BIN/vimo-flow" compute --frames "$OUT/decode-exact" --method dis --preset fast --out "$OUT/flow-k8" --storage compact --quiet
-read -r k8_fields k8_change k8_pf_levels k8_pf_share k8_fx_levels k8_fx_share _ <<< \
+read -r k8_fields k8_change k8_pf_levels k8_pf_share k8_fx_levels k8_fx_share _ k8_pf_mean k8_fx_mean <<< \
   "$("$BIN/vimo-bench-store" --compare-flow "$OUT/flow-raw" "$OUT/flow-k8")"
-read -r _ jf_change _ _ _ _ jf_epe <<< "$("$BIN/vimo-bench-store" --compare-flow "$OUT/flow-exact" "$OUT/flow-compact")"
+read -r _ jf_change _ _ _ _ jf_epe _ _ <<< "$("$BIN/vimo-bench-store" --compare-flow "$OUT/flow-exact" "$OUT/flow-compact")"
 CLIP_WEIGHTS=${CLIP_WEIGHTS:-random:1}
 for profile in exact compact; do
   rm -rf "$OUT/clip-$profile"
@@ -145,12 +145,12 @@ echo "read back, one row per read:         frames raw $sd_raw, exact $sd_exact (
 echo "compact frames (JPEG q95 4:2:0) vs exact: PSNR $jpeg_psnr dB, mean |diff| $jpeg_mad, largest $jpeg_max levels"
 echo "flow from compact frames (k = 8) vs from exact frames (k = 10): mean end-point error $jf_epe px, largest component change $jf_change px"
 echo "k = 8 rounding alone vs unrounded over $k8_fields fields: largest change $k8_change px; colour-coded images:" \
-  "per-field maximum: ≤ $k8_pf_levels level(s), $(echo "$k8_pf_share * 100" | bc -l | xargs printf '%.4f') % of bytes change;" \
-  "fixed 2 px: ≤ $k8_fx_levels level(s), $(echo "$k8_fx_share * 100" | bc -l | xargs printf '%.4f') % change"
+  "per-field maximum: ≤ $k8_pf_levels level(s), $(echo "$k8_pf_share * 100" | bc -l | xargs printf '%.4f') % of bytes change" \
+  "(by $k8_pf_mean on average); fixed 2 px: ≤ $k8_fx_levels level(s), $(echo "$k8_fx_share * 100" | bc -l | xargs printf '%.4f') % change (by $k8_fx_mean)"
 echo "CLIP ViT-B/32 ($CLIP_WEIGHTS) of compact vs exact frames over $clip_rows frames: mean cosine $clip_mean, smallest $clip_min"
 echo "flow exact vs raw over $cf_fields fields: largest change $cf_change px; colour-coded images (MoCLIP's input):" \
-  "per-field maximum: ≤ $cf_pf_levels level(s), $(echo "$cf_pf_share * 100" | bc -l | xargs printf '%.4f') % of bytes change;" \
-  "fixed 2 px: ≤ $cf_fx_levels level(s), $(echo "$cf_fx_share * 100" | bc -l | xargs printf '%.4f') % change"
+  "per-field maximum: ≤ $cf_pf_levels level(s), $(echo "$cf_pf_share * 100" | bc -l | xargs printf '%.4f') % of bytes change" \
+  "(by $cf_pf_mean on average); fixed 2 px: ≤ $cf_fx_levels level(s), $(echo "$cf_fx_share * 100" | bc -l | xargs printf '%.4f') % change (by $cf_fx_mean)"
 echo "vimo-decode peak RSS on one ${LONG_SECONDS}-s 1280×720 video ($long_frames frames): raw ${RSS[raw]} MB, exact ${RSS[exact]} MB," \
   "compact ${RSS[compact]} MB (goal ≤ 300 MB)"
 for profile in "${PROFILES[@]}"; do

@@ -10,8 +10,8 @@
 public enum FlowRounding {
     /// The `k` of the `exact` storage profile.
     public static let exactBits = 10
-    /// The `k` of the `compact` storage profile: a step of 2^(E − 8), at most 1/512 of the field's largest
-    /// vector (≤ 0.031 px for fields whose largest vector is below 16 px).
+    /// The `k` of the `compact` storage profile: a step of 2^(E − 8), so no value moves more than 1/512 of the
+    /// field's largest binade (≤ 0.031 px for fields whose largest vector is under 32 px).
     public static let compactBits = 8
 
     /// Rounds every field of `fields` — each of shape (2, `pixels`): u plane, then v plane — in place.

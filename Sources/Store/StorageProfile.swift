@@ -1,7 +1,8 @@
 /// How a stage stores its payload (DESIGN.md §5b): chosen per stage with `storage:` / `--storage`,
 /// entering the stage's params (so its fingerprint) and recorded in every shard's `storage` attribute.
-/// Whatever the profile, readers get the same arrays back: the filters are HDF5's (shuffle,
-/// the built-in zstd, Fletcher-32) and flow rounding happens before the rows are written.
+/// Whatever the profile, readers get arrays of the same shape and dtype back: the filters are HDF5's
+/// (shuffle, the built-in zstd, Fletcher-32), flow rounding happens before the rows are written, and
+/// `compact`'s JPEG frames are decoded by `ShardReader.readFrames`.
 public enum StorageProfile: Sendable, Hashable, CustomStringConvertible {
     /// The default. Frames bit-identical, zstd level 3 over 16-frame chunks; flow fields rounded at
     /// k = 10 (`FlowRounding`: no coarser than float16 itself at the field's largest vector), then
@@ -9,7 +10,8 @@ public enum StorageProfile: Sendable, Hashable, CustomStringConvertible {
     case exact
     /// Frames as one JPEG blob each (`JPEGSettings`, default quality 95, 4:2:0) in a `frames_jpeg` byte
     /// dataset with `frames_jpeg_offsets`, decoded by `ShardReader.readFrames` (and Pillow in Python); flow
-    /// rounded at k = 8 (at most 1/512 of the field's largest binade: ≤ 0.031 px below 16 px) and stored as `exact` stores it.
+    /// rounded at k = 8 (no value moves more than 1/512 of its field's largest binade: ≤ 0.031 px while the largest
+    /// vector is under 32 px) and stored as `exact` stores it.
     case compact(JPEGSettings)
     /// The layout of schema 1's first writers: one frame or field per chunk, no compression, flow
     /// unrounded; plain h5py reads it with no plugin.

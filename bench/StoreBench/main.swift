@@ -12,8 +12,8 @@
 // What a storage profile's flow rounding does downstream: over every field of the items both flow
 // folders hold, the largest change of a value (px), and how the colour-coded images MoCLIP learns
 // from change (per-field maximum normalisation as ViMoCLIP, and a fixed 2 px as the demo): the
-// largest change of a colour level and the share of colour bytes that change at all; last, the mean
-// end-point error (px) between the two folders' vectors.
+// largest change of a colour level and the share of colour bytes that change at all; then the mean
+// end-point error (px) between the two folders' vectors; last, how far the bytes that change move on average.
 //
 //   vimo-bench-store --compare-frames REFERENCE OTHER
 //
@@ -139,11 +139,12 @@ func compareEmbeddings(_ reference: URL, _ other: URL) throws {
     print(String(format: "%d %.6f %.6f", rows, total / Double(max(1, rows)), smallest))
 }
 
-/// Prints "fields maxChange perFrameMaxLevels perFrameChangedShare fixedMaxLevels fixedChangedShare meanEPE".
+/// Prints "fields maxChange perFrameMaxLevels perFrameChangedShare fixedMaxLevels fixedChangedShare meanEPE
+/// perFrameMeanLevels fixedMeanLevels" (the mean level change of the bytes that change).
 func compareFlow(_ reference: URL, _ other: URL) throws {
     let a = try ShardIndex.build(directory: reference), b = try ShardIndex.build(directory: other)
     var fields = 0, largest: Float = 0, endPoint = 0.0, pixels = 0
-    var levels = [0, 0], changed = [0, 0], bytes = 0
+    var levels = [0, 0], changed = [0, 0], moved = [0, 0], bytes = 0
     for item in a.items {
         guard let ea = a[item], let eb = b[item], ea.rows.count == eb.rows.count, !ea.rows.isEmpty else { continue }
         let ra = try ShardReader(url: ea.shard), rb = try ShardReader(url: eb.shard)
@@ -165,14 +166,16 @@ func compareFlow(_ reference: URL, _ other: URL) throws {
                 for (p, q) in zip(ia, ib) where p != q {
                     levels[k] = max(levels[k], abs(Int(p) - Int(q)))
                     changed[k] += 1
+                    moved[k] += abs(Int(p) - Int(q))
                 }
                 if k == 0 { bytes += ia.count }
             }
             fields += 1
         }
     }
-    print(String(format: "%d %.6f %d %.6f %d %.6f %.4f", fields, largest, levels[0], Double(changed[0]) / Double(max(1, bytes)),
-                 levels[1], Double(changed[1]) / Double(max(1, bytes)), endPoint / Double(max(1, pixels))))
+    print(String(format: "%d %.6f %d %.6f %d %.6f %.4f %.3f %.3f", fields, largest, levels[0], Double(changed[0]) / Double(max(1, bytes)),
+                 levels[1], Double(changed[1]) / Double(max(1, bytes)), endPoint / Double(max(1, pixels)),
+                 Double(moved[0]) / Double(max(1, changed[0])), Double(moved[1]) / Double(max(1, changed[1]))))
 }
 
 let repeats = Int(take("--repeat") ?? "3") ?? 3
