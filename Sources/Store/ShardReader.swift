@@ -130,8 +130,8 @@ public final class ShardReader: @unchecked Sendable {
         let frameBytes = payload.rowByteCount, path = url.path
         guard !rows.isEmpty else { return [] }
         return try [UInt8](unsafeUninitializedCapacity: rows.count * frameBytes) { output, initialised in
+            guard let base = output.baseAddress else { return }
             let failures = FirstFailure()
-            let base = output.baseAddress!
             blobs.withUnsafeBytes { all in
                 // Frames decode independently; a few per task keeps the dispatch cost small next to ~0.3 ms a frame.
                 let perTask = 4, tasks = (rows.count + perTask - 1) / perTask

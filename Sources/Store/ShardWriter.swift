@@ -234,7 +234,7 @@ public final class ShardWriter {
                     try JPEGCodec.encode(bytes + row * payload.rowByteCount, width: width, height: height, channels: channels,
                                          settings: jpeg, path: temporaryURL.path)
                 }
-                try appendBlobs(Array(blobs.joined()), ends: blobs.map(\.count), to: rowDataset)
+                try appendBlobs(Array(blobs.joined()), lengths: blobs.map(\.count), to: rowDataset)
             } else if rowDataset.writesChunksDirectly {
                 try appendChunks(bytes, count: count, to: rowDataset, at: rowCount + offset)
             } else {
@@ -250,7 +250,7 @@ public final class ShardWriter {
     }
 
     /// Appends coded frames to `frames_jpeg`: `bytes` holds the blobs back to back, `lengths` their sizes.
-    private func appendBlobs(_ bytes: [UInt8], ends lengths: [Int], to rowDataset: RowDataset) throws {
+    private func appendBlobs(_ bytes: [UInt8], lengths: [Int], to rowDataset: RowDataset) throws {
         guard var ends = blobEnds, let start = ends.last else { return }
         try bytes.withUnsafeBytes { raw in
             guard let base = raw.baseAddress else { return }
@@ -277,7 +277,7 @@ public final class ShardWriter {
         guard case .open(_, let rowDataset?, _) = state else { return }
         if !blobs.isEmpty {
             do {
-                try appendBlobs(blobs, ends: lengths, to: rowDataset)
+                try appendBlobs(blobs, lengths: lengths, to: rowDataset)
             } catch {
                 fail("broken by a failed write of item '\(item)': \(error.localizedDescription)")
                 throw error
