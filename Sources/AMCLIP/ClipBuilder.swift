@@ -33,7 +33,8 @@ public struct ClipBuilder: Sendable {
 
     /// Images of the clip, in model order, as uint8 RGB (T × H × W × 3 at the cache's size), before resizing
     /// and normalisation. Checks the rows' sizes and that flow values are finite.
-    public func images(_ rows: VideoRows, flip: Bool) throws -> [UInt8] {
+    /// `jitter` recolours the RGB frames (training's `ColorJitter` draw for this clip), never the flow images.
+    public func images(_ rows: VideoRows, flip: Bool, jitter: ColorJitter.Draw? = nil) throws -> [UInt8] {
         let h = rows.height, w = rows.width, plane = h * w, count = rows.indices.count
         guard count > 0, h > 0, w > 0 else { throw ClipError.badRows(video: rows.video, detail: "no indices or an empty \(w)×\(h) image") }
         if modality.needsFrames, rows.frames.count != count * plane * 3 {
@@ -46,7 +47,10 @@ public struct ClipBuilder: Sendable {
         out.reserveCapacity(modality.imagesPerIndex * count * plane * 3)
         for k in 0..<count {
             if modality.needsFrames {
-                let frame = rows.frames[(k * plane * 3)..<((k + 1) * plane * 3)]
+                var frame = rows.frames[(k * plane * 3)..<((k + 1) * plane * 3)]
+                if let jitter, !jitter.isIdentity {
+                    ColorJitter.apply(jitter, to: &frame, pixels: plane)
+                }
                 if flip { out += Self.mirrored(frame, width: w, height: h, channels: 3) } else { out += frame }
             }
             if modality.needsFlow {
@@ -84,11 +88,11 @@ public struct ClipBuilder: Sendable {
     /// Several clips of one video from one read, each frame and flow image made once: `rows` holds every needed
     /// index (each once is enough), `selections[m]` lists clip m's indices (all of the same length T/images per
     /// index). Returns (M, T, 3, R, R), clip m equal to `clip` of rows at `selections[m]`.
-    public func clips(_ rows: VideoRows, selections: [[Int]], flip: Bool) throws -> Tensor {
+    public func clips(_ rows: VideoRows, selections: [[Int]], flip: Bool, jitter: ColorJitter.Draw? = nil) throws -> Tensor {
         guard let length = selections.first?.count, length > 0, selections.allSatisfy({ $0.count == length }) else {
             throw ClipError.badRows(video: rows.video, detail: "selections of lengths \(selections.map(\.count)) (equal and positive expected)")
         }
-        let made = try images(rows, flip: flip)
+        let made = try images(rows, flip: flip, jitter: jitter)
         let chunk = modality.imagesPerIndex * rows.height * rows.width * 3
         var slot: [Int: Int] = [:]
         for (k, index) in rows.indices.enumerated() where slot[index] == nil { slot[index] = k }

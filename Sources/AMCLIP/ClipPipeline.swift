@@ -9,6 +9,8 @@ public struct ClipPipeline: Sendable {
     public let sampler: Sampler
     /// How rows become model input.
     public let builder: ClipBuilder
+    /// Training's colour jitter of the RGB frames (one draw per video and epoch, `ColorJitter`); nil for none.
+    public var jitter: ColorJitter?
 
     public init(source: ClipSource, sampler: Sampler, builder: ClipBuilder) throws {
         if builder.modality.needsFlow, source.flow == nil {
@@ -40,7 +42,9 @@ public struct ClipPipeline: Sendable {
     public func clips(video: String, epoch: Int, training: Bool, flip: Bool = false) throws -> Tensor {
         let selections = try (0..<sampler.classifiers).map { try indices(video: video, classifier: $0, epoch: epoch, training: training) }
         let union = Array(Set(selections.joined())).sorted()
-        return try builder.clips(source.read(video: video, indices: union, modality: builder.modality), selections: selections, flip: flip)
+        let draw = training && builder.modality.needsFrames ? jitter?.draw(sampler.random, key: [video, String(epoch)]) : nil
+        return try builder.clips(source.read(video: video, indices: union, modality: builder.modality), selections: selections, flip: flip,
+                                 jitter: draw)
     }
 
     /// Clips of `videos` stacked (B, T, 3, R, R); `flips[b]` mirrors video b (none when nil).

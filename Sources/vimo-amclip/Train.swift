@@ -85,6 +85,9 @@ struct Train: ParsableCommand {
     @Flag(name: .long, help: "Mirror half the training videos (keyed by seed, video and epoch); flow is mirrored with u negated.")
     var flip = false
 
+    @Option(name: .long, help: "Colour jitter of the RGB frames in training: none, or xclip (X-CLIP's recipe: with p 0.8 brightness and contrast ×[0.6, 1.4], saturation ×[0.8, 1.2], hue ±0.1 turn, then grey with p 0.2; one draw per video and epoch, never on flow images).")
+    var colorJitter: String = "none"
+
     @Option(name: .long, help: "Epochs.") var epochs: Int = 30
     @Option(name: .long, help: "Videos per forward pass.") var batch: Int = 8
     @Option(name: .long, help: "Forward passes whose gradients add up before each optimiser step.") var accumulate: Int = 1
@@ -114,6 +117,7 @@ struct Train: ParsableCommand {
         if let warmupEpochs, warmupEpochs < 0 || warmupEpochs >= epochs { throw ValidationError("--warmup-epochs must lie in [0, --epochs)") }
         if fromClip, `init`.hasPrefix("random:") { throw ValidationError("--from-clip needs --init to name a CLIP checkpoint") }
         guard (0...1).contains(modalityDropout) else { throw ValidationError("--modality-dropout must lie in [0, 1]") }
+        guard ["none", "xclip"].contains(colorJitter) else { throw ValidationError("--color-jitter must be none or xclip") }
         guard ["map", "loss"].contains(select) else { throw ValidationError("--select must be map or loss") }
         guard ["f32", "bf16"].contains(dtype) else { throw ValidationError("--dtype must be f32 or bf16") }
         if Modality(rawValue: modality)!.needsFlow, cache.flow == nil { throw ValidationError("--modality \(modality) needs --flow") }
@@ -212,7 +216,8 @@ struct ClassifierTrainer {
             modality: modality, scheme: scheme, classifiers: options.classifiers, seed: options.training.seed,
             flowScale: options.flowScale == "max" ? nil : Double(options.flowScale), template: options.template,
             classNames: data.classes)
-        let pipeline = try spec.pipeline(source: source)
+        var pipeline = try spec.pipeline(source: source)
+        if options.colorJitter == "xclip" { pipeline.jitter = .xclip }
         let (usable, problems) = usableVideos(data.videos, pipeline: pipeline)
         for (video, reason) in problems { terminal.failed(video, reason + "; left out of training") }
         let split = try options.training.split(usable, source: (options.cache.annotations ?? options.cache.frames))
@@ -309,7 +314,7 @@ struct ClassifierTrainer {
          "init": options.`init`, "from_clip": "\(options.fromClip)", "config": options.config ?? "", "prompt_alpha": options.promptAlpha.map { "\($0)" } ?? "", "epochs": "\(options.epochs)", "batch": "\(options.batch)",
          "accumulate": "\(options.accumulate)", "lr": "\(options.baseRate)", "new_lr_scale": "\(options.newLrScale)",
          "weight_decay": "\(options.weightDecay)", "warmup_epochs": options.warmupEpochs.map(String.init) ?? "auto",
-         "flip": "\(options.flip)", "modality_dropout": "\(options.modalityDropout)", "freeze_vision": "\(options.freezeVision)", "select": options.select, "dtype": options.dtype, "device": options.cache.device,
+         "flip": "\(options.flip)", "color_jitter": options.colorJitter, "modality_dropout": "\(options.modalityDropout)", "freeze_vision": "\(options.freezeVision)", "select": options.select, "dtype": options.dtype, "device": options.cache.device,
          "validation": options.training.validationSetting]
     }
 }

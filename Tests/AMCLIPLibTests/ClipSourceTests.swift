@@ -135,4 +135,33 @@ final class ClipSourceTests: XCTestCase {
             XCTAssertTrue(error.localizedDescription.contains("RGB frames"), error.localizedDescription)
         }
     }
+
+    /// `ClipPipeline.jitter` recolours the RGB images of training clips only, one draw per video and epoch for all
+    /// M classifiers, and never the flow images.
+    func testColorJitterTouchesTrainingRGBImagesOnly() throws {
+        let (frames, flow) = try folders()
+        let source = try ClipSource(frames: frames, flow: flow)
+        let sampler = try Sampler(scheme: .dense(frames: 3), classifiers: 2, seed: 5)
+        let plain = try ClipPipeline(source: source, sampler: sampler, builder: ClipBuilder(modality: .rgbFlow, normalization: .imageNet, resolution: 8))
+        var jittered = plain
+        jittered.jitter = .xclip
+        var recoloured = 0
+        for epoch in 0..<6 {
+            let a = try plain.clips(video: "LONG", epoch: epoch, training: true).toArray(Float.self)
+            let b = try jittered.clips(video: "LONG", epoch: epoch, training: true).toArray(Float.self)
+            let image = 3 * 8 * 8  // (M, T, 3, R, R): T alternates RGB, flow
+            for slot in 0..<(a.count / image) {
+                let same = Array(a[(slot * image)..<((slot + 1) * image)]) == Array(b[(slot * image)..<((slot + 1) * image)])
+                if slot % 2 == 1 { XCTAssertTrue(same, "epoch \(epoch) slot \(slot): a flow image changed") } else if !same { recoloured += 1 }
+            }
+            let draw = ColorJitter.xclip.draw(sampler.random, key: ["LONG", String(epoch)])
+            let rgbSlotsChanged = (0..<(a.count / image)).filter { $0 % 2 == 0 }.contains {
+                Array(a[($0 * image)..<(($0 + 1) * image)]) != Array(b[($0 * image)..<(($0 + 1) * image)])
+            }
+            XCTAssertEqual(rgbSlotsChanged, !draw.isIdentity, "epoch \(epoch): the keyed draw decides")
+            XCTAssertEqual(try plain.clips(video: "LONG", epoch: epoch, training: false).toArray(Float.self),
+                           try jittered.clips(video: "LONG", epoch: epoch, training: false).toArray(Float.self), "no jitter at test time")
+        }
+        XCTAssertGreaterThan(recoloured, 0)
+    }
 }
