@@ -27,7 +27,8 @@ public struct JPEGSettings: Sendable, Hashable, Codable, CustomStringConvertible
         self.subsampling = subsampling
     }
 
-    /// `quality=95;subsampling=420`, as the shards' `storage` attribute and the stage params spell it.
+    /// `quality=95;subsampling=420`, for messages (the `storage` attribute and `--storage` have their own spellings:
+    /// `StorageProfile.attribute(for:)` and `StorageProfile.description`).
     public var description: String { "quality=\(quality);subsampling=\(subsampling.rawValue)" }
 }
 
