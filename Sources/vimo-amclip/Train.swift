@@ -15,7 +15,8 @@ struct Train: ParsableCommand {
         abstract: "Train AnimalMotionCLIP (X-CLIP over interleaved frames and colour-coded flow, M temporal classifiers sharing weights) on the cache; writes best.safetensors/best.json (chosen on validation only) and last.* (resumable).",
         discussion: """
         Initialisation (--init): an X-CLIP checkpoint (a transformers folder, a weights file, a VideoX .pth; its MIT \
-        positions are resampled to the clip length when they differ), a plain CLIP checkpoint with --from-clip (the \
+        positions are resampled to the clip length when they differ), a vimo-amclip checkpoint (its X-CLIP, with its \
+        normalisation; a new head), a plain CLIP checkpoint with --from-clip (the \
         towers from CLIP, the X-CLIP modules fresh), or random:SEED (--config names the shape; default tiny). The model takes \
         P images per clip, 2P for rgb+flow. The text tower and logit_scale stay frozen: the K prompts (--template, {} \
         replaced by each class name) are encoded once per run, and the prompt generator conditions them per video. \
@@ -305,8 +306,25 @@ struct ClassifierTrainer {
             let loaded = try XCLIPWeights.fromCLIP(URL(fileURLWithPath: start), .init(frames: images, seed: options.training.seed))
             return (loaded.model, loaded.normalization)
         }
+        if let earlier = try earlierClassifier(URL(fileURLWithPath: start)) {
+            guard options.config == nil else { throw AMCLIPFailure("--config does not apply to \(start): a vimo-amclip checkpoint has its own") }
+            return (earlier.model, earlier.normalization)
+        }
         let loaded = try ModelFrames.adapt(try XCLIPWeights.load(URL(fileURLWithPath: start), config: named), frames: images)
         return (loaded.model, loaded.normalization)
+    }
+
+    /// A vimo-amclip checkpoint given as `--init` (its safetensors says `format: vimo-amclip`): its X-CLIP, with the
+    /// normalisation it was trained with and its MIT positions resampled to this run's clip length; its head is
+    /// dropped (this run's classes and prior make a new one). Nil for any other file.
+    private func earlierClassifier(_ url: URL) throws -> XCLIPWeights.Loaded? {
+        guard url.pathExtension == "safetensors", FileManager.default.fileExists(atPath: url.path),
+              (try? CheckpointReader.readSafetensors(url).metadata["format"]) == "vimo-amclip" else { return nil }
+        let (spec, _) = try Predict.spec(of: url)
+        let earlier = try MotionClassifier(spec.model)
+        try earlier.load(contentsOf: url)
+        let frames = Modality(rawValue: options.modality)!.modelFrames(indices: TemporalScheme(parsing: options.scheme)!.frames)
+        return try ModelFrames.adapt(XCLIPWeights.Loaded(model: earlier.xclip, normalization: spec.model.normalization), frames: frames)
     }
 
     private func settings() -> [String: String] {

@@ -28,11 +28,11 @@ final class ClassifierTrainingTests: XCTestCase {
 
     func output(_ result: TestSupport.ProcessResult) -> String { String(decoding: result.stdout, as: UTF8.self) + result.stderr }
 
-    func train(_ out: URL, _ extra: [String] = []) throws -> TestSupport.ProcessResult {
+    func train(_ out: URL, _ extra: [String] = [], config: [String] = ["--config", "tiny"]) throws -> TestSupport.ProcessResult {
         let cache = try prepared()
         return try TestSupport.run(TestSupport.product("vimo-amclip"), [
             "train", "--frames", cache.frames.path, "--flow", cache.flow.path, "--annotations", cache.dataset.path,
-            "--out", out.path, "--config", "tiny", "--modality", "rgb+flow", "--scheme", "sparse:2", "--classifiers", "2",
+            "--out", out.path] + config + ["--modality", "rgb+flow", "--scheme", "sparse:2", "--classifiers", "2",
             "--epochs", "3", "--batch", "2", "--accumulate", "2", "--lr", "1e-3", "--flip", "--prompt-alpha", "0.01",
             "--validation-fraction", "0.25", "--min-validation", "3", "--seed", "5",
         ] + extra)
@@ -69,6 +69,41 @@ final class ClassifierTrainingTests: XCTestCase {
         XCTAssertEqual(reseeded.status, 0, reseeded.stderr)
         XCTAssertNotEqual(try Data(contentsOf: other.appendingPathComponent("last.safetensors")),
                           try Data(contentsOf: whole.appendingPathComponent("last.safetensors")))
+    }
+
+    /// The float32 values of `name` in a safetensors file (header parsed by hand: the test needs no Torch).
+    static func tensor(_ name: String, in url: URL) throws -> [Float] {
+        let data = try Data(contentsOf: url)
+        let length = Int(data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+        let header = try XCTUnwrap(try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + length))) as? [String: Any])
+        let entry = try XCTUnwrap(header[name] as? [String: Any], "\(name) in \(url.lastPathComponent)")
+        XCTAssertEqual(entry["dtype"] as? String, "F32")
+        let range = try XCTUnwrap(entry["data_offsets"] as? [Int])
+        let bytes = data.subdata(in: (8 + length + range[0])..<(8 + length + range[1]))
+        return bytes.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+    }
+
+    /// `--init` takes an earlier vimo-amclip checkpoint: its X-CLIP (here an rgb run's, 2 images a clip, growing to
+    /// rgb+flow's 4 with the MIT positions resampled), with a new head; `--config` beside it is refused.
+    func testAnEarlierClassifierCheckpointStartsANewRun() throws {
+        let root = try prepared().root
+        let rgb = root.appendingPathComponent("init-rgb"), both = root.appendingPathComponent("init-both")
+        let first = try train(rgb, ["--modality", "rgb", "--epochs", "1"])
+        XCTAssertEqual(first.status, 0, output(first))
+        let start = rgb.appendingPathComponent("best.safetensors")
+        // A learning rate far below float32's resolution of these weights: what the run saves is what it loaded.
+        let second = try train(both, ["--init", start.path, "--epochs", "1", "--lr", "1e-14"], config: [])
+        XCTAssertEqual(second.status, 0, output(second))
+        for name in ["visual.conv1.weight", "visual.transformer.resblocks.0.mlp.c_fc.weight"] {
+            let before = try Self.tensor(name, in: start), after = try Self.tensor(name, in: both.appendingPathComponent("last.safetensors"))
+            XCTAssertEqual(before.count, after.count, name)
+            XCTAssertLessThan(zip(before, after).map { abs($0 - $1) }.max() ?? 1, 1e-6, "\(name): loaded from the earlier run")
+        }
+        let positions = try Self.tensor("mit.positional_embedding", in: both.appendingPathComponent("last.safetensors"))
+        XCTAssertEqual(positions.count, 4 * (try Self.tensor("mit.positional_embedding", in: start).count) / 2, "2 → 4 MIT positions")
+        let refused = try train(root.appendingPathComponent("init-config"), ["--init", start.path, "--epochs", "1"])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("--config does not apply"), refused.stderr)
     }
 
     func testPredictWritesScoresThatEvalReadsAndTheWeightsFileAloneIsEnough() throws {
