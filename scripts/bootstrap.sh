@@ -68,13 +68,15 @@ fi
 # The reference for X-CLIP and CLIP-text parity (tests, fixture scripts, bench/xclip.sh):
 # Hugging Face transformers 4.49.0 (the last release that runs on Debian's torch 1.13) and
 # ftfy (OpenAI's tokenizer imports it) in a venv over Debian's Python, so Debian's torch is the
-# one it uses. Nothing is installed outside data/.venv-ref; a venv that already imports both is kept.
+# one it uses. regex is pinned too: the tokenizer golden file records the versions it was made with,
+# and a new regex release on PyPI would otherwise change what a fresh machine regenerates.
+# Nothing is installed outside data/.venv-ref; a venv that already has these versions is kept.
 REF_VENV=data/.venv-ref
-if ! "$REF_VENV/bin/python" -c "import transformers, ftfy, torch; assert transformers.__version__ == '4.49.0'" 2>/dev/null; then
-  echo "bootstrap: setting up $REF_VENV (transformers 4.49.0, ftfy 6.3.1)" >&2
+if ! "$REF_VENV/bin/python" -c "import transformers, ftfy, regex, torch; assert transformers.__version__ == '4.49.0' and regex.__version__ == '2026.11.19'" 2>/dev/null; then
+  echo "bootstrap: setting up $REF_VENV (transformers 4.49.0, ftfy 6.3.1, regex 2026.11.19)" >&2
   rm -rf "$REF_VENV"
   /usr/bin/python3 -m venv --system-site-packages "$REF_VENV"
-  "$REF_VENV/bin/pip" install -q --disable-pip-version-check transformers==4.49.0 ftfy==6.3.1
+  "$REF_VENV/bin/pip" install -q --disable-pip-version-check transformers==4.49.0 ftfy==6.3.1 regex==2026.11.19
 fi
 
 # What a Python user reading the cache has: pip's h5py 3.16 (HDF5 2.0), hdf5plugin 7.1 (the zstd
