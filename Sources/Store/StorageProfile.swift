@@ -65,7 +65,7 @@ public enum StorageProfile: Sendable, Hashable, CustomStringConvertible {
         case ("raw", nil): self = .raw
         case ("compact", let options):
             var jpeg = JPEGSettings.default
-            for option in (options ?? "").split(separator: ",", omittingEmptySubsequences: false) where options != nil {
+            for option in options?.split(separator: ",", omittingEmptySubsequences: false) ?? [] {
                 let parts = option.split(separator: "=", maxSplits: 1).map(String.init)
                 switch (parts.first, parts.count == 2 ? parts[1] : nil) {
                 case ("quality", let value?):

@@ -306,7 +306,7 @@ struct ClassifierTrainer {
             let loaded = try XCLIPWeights.fromCLIP(URL(fileURLWithPath: start), .init(frames: images, seed: options.training.seed))
             return (loaded.model, loaded.normalization)
         }
-        if let earlier = try earlierClassifier(URL(fileURLWithPath: start)) {
+        if let earlier = try earlierClassifier(URL(fileURLWithPath: start), frames: images) {
             guard options.config == nil else { throw AMCLIPFailure("--config does not apply to \(start): a vimo-amclip checkpoint has its own") }
             return (earlier.model, earlier.normalization)
         }
@@ -317,13 +317,12 @@ struct ClassifierTrainer {
     /// A vimo-amclip checkpoint given as `--init` (its safetensors says `format: vimo-amclip`): its X-CLIP, with the
     /// normalisation it was trained with and its MIT positions resampled to this run's clip length; its head is
     /// dropped (this run's classes and prior make a new one). Nil for any other file.
-    private func earlierClassifier(_ url: URL) throws -> XCLIPWeights.Loaded? {
+    private func earlierClassifier(_ url: URL, frames: Int) throws -> XCLIPWeights.Loaded? {
         guard url.pathExtension == "safetensors", FileManager.default.fileExists(atPath: url.path),
               (try? CheckpointReader.readSafetensors(url).metadata["format"]) == "vimo-amclip" else { return nil }
         let (spec, _) = try Predict.spec(of: url)
         let earlier = try MotionClassifier(spec.model)
         try earlier.load(contentsOf: url)
-        let frames = Modality(rawValue: options.modality)!.modelFrames(indices: TemporalScheme(parsing: options.scheme)!.frames)
         return try ModelFrames.adapt(XCLIPWeights.Loaded(model: earlier.xclip, normalization: spec.model.normalization), frames: frames)
     }
 
