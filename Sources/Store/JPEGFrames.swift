@@ -94,7 +94,7 @@ enum JPEGCodec {
     }
 
     private static func failure(_ handle: tjhandle?, _ operation: String, path: String) -> StoreError {
-        .codecFailure(path: path, operation: operation, detail: message(handle))
+        .codecFailure(path: path, operation: "libjpeg-turbo \(operation)", detail: message(handle))
     }
 }
 

@@ -16,6 +16,10 @@ struct RowDataset {
     /// Whether rows are written as whole chunks (`DirectChunks`): one row per chunk, no compression,
     /// checksums on, and rows handed over in the stored type.
     let writesChunksDirectly: Bool
+    /// How Store codes the dataset's chunks itself (`ZstdChunkCoder`), when they are zstd-compressed and
+    /// checksummed and rows are handed over in the stored type: the level and tuning, the element size the shuffle
+    /// works on and the rows a chunk holds. Nil when HDF5's pipeline codes them.
+    let zstdChunks: (level: Int, tuning: ZstdTuning?, elementSize: Int, rowsPerChunk: Int)?
 
     /// Creates an empty (0, rowShape…) dataset, unlimited along rows, chunked `rowsPerChunk` rows
     /// at a time, filtered by `compression` and then checksummed (Fletcher-32, see `Checksums`).
@@ -44,9 +48,12 @@ struct RowDataset {
 
         let id = try HDF5.check(H5Dcreate2(file.id, name, fileType, space, vimo_h5p_default(), creation, access),
                                 path: path, "H5Dcreate(\(name))")
-        let direct = rowsPerChunk == 1 && compression == .none && Checksums.enabled && H5Tequal(fileType, memoryType) > 0
+        let sameType = Checksums.enabled && H5Tequal(fileType, memoryType) > 0
+        let direct = rowsPerChunk == 1 && compression == .none && sameType
+        var zstdChunks: (level: Int, tuning: ZstdTuning?, elementSize: Int, rowsPerChunk: Int)?
+        if case .zstd(let level, let tuning) = compression, sameType { zstdChunks = (level, tuning, H5Tget_size(fileType), rowsPerChunk) }
         return RowDataset(id: id, name: name, path: path, rowShape: rowShape,
-                          rowBytes: rowShape.reduce(1, *) * H5Tget_size(fileType), writesChunksDirectly: direct)
+                          rowBytes: rowShape.reduce(1, *) * H5Tget_size(fileType), writesChunksDirectly: direct, zstdChunks: zstdChunks)
     }
 
     /// Grows the dataset to `rows` rows (extendible along its first dimension).
@@ -59,6 +66,15 @@ struct RowDataset {
     func writeChunks(_ chunks: [UInt8], count: Int, at start: Int) throws {
         try DirectChunks.write(chunks, count: count, dataset: id, name: name, path: path, start: start, rowBytes: rowBytes,
                                rank: rowShape.count + 1)
+    }
+
+    /// Writes chunk `chunk` (rows `chunk × rowsPerChunk …`, the first within the extent) as stored:
+    /// `coded` from `ZstdChunkCoder.encode`, all filters applied.
+    func writeCodedChunk(_ coded: UnsafeRawBufferPointer, chunk: Int, rowsPerChunk: Int) throws {
+        var offset = [hsize_t](repeating: 0, count: rowShape.count + 1)
+        offset[0] = hsize_t(chunk * rowsPerChunk)
+        try HDF5.check(H5Dwrite_chunk(id, vimo_h5p_default(), 0, offset, coded.count, coded.baseAddress),
+                       path: path, "H5Dwrite_chunk(\(name), chunk \(chunk))")
     }
 
     /// Grows the dataset to `start + count` rows and writes `bytes` (in `memoryType`) to the new rows.

@@ -159,7 +159,7 @@ extension ShardReader {
             let filters = try HDF5File.filters(ofDataset: dataset, path: path, name: name)
             for filter in filters where H5Zfilter_avail(filter) <= 0 {
                 let known: [H5Z_filter_t: (name: String, compression: Compression)] = [
-                    Compression.lz4FilterID: ("lz4", .lz4), Compression.zstdFilterID: ("zstd", .zstd(level: Compression.defaultZstdLevel)),
+                    Compression.lz4FilterID: ("lz4", .lz4), Compression.zstdFilterID: ("zstd", .zstd(level: Compression.defaultZstdLevel, tuning: nil)),
                 ]
                 throw StoreError.filterUnavailable(path: path, compression: known[filter]?.name ?? "filter \(filter)", filterID: Int(filter),
                                                    remedy: known[filter]?.compression.remedy ?? "install the HDF5 filter plugin it was written with")

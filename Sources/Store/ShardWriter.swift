@@ -52,6 +52,8 @@ public final class ShardWriter {
     /// JPEG frames (`layout.jpeg`): where each row's blob ends in `frames_jpeg`, `rowCount` + pending rows + 1
     /// entries from 0 (written as `frames_jpeg_offsets` at commit); nil for rows stored as they are.
     private var blobEnds: [Int64]?
+    /// The chunk being filled when Store codes zstd chunks itself (`RowDataset.zstdChunks`), nil otherwise.
+    private var zstdBuffer: ZstdChunkBuffer?
 
     /// Tells apart the temporaries of writers in one process.
     private static let counter = Counter()
@@ -104,6 +106,10 @@ public final class ShardWriter {
             try Self.createTemporary(at: temporary.path, payload: payload, layout: layout)
         }
         if layout.jpeg != nil { blobEnds = [0] }
+        if case .open(_, let rows?, _) = state, let zstd = rows.zstdChunks,
+           let coder = ZstdChunkCoder(level: zstd.level, tuning: zstd.tuning, elementSize: zstd.elementSize) {
+            zstdBuffer = ZstdChunkBuffer(coder: coder, rowBytes: rows.rowBytes, rowsPerChunk: zstd.rowsPerChunk, path: temporaryURL.path)
+        }
     }
 
     /// Creates the temporary file with its empty payload dataset; leaves nothing behind on failure.
@@ -202,6 +208,7 @@ public final class ShardWriter {
                 return
             }
             try HDF5.serialized { try rowDataset.extend(to: rowCount) }
+            zstdBuffer?.rollBack(to: rowCount)
         } catch {
             fail("broken by a failed cancel of item '\(current.item)': \(error.localizedDescription)")
             throw error
@@ -237,6 +244,14 @@ public final class ShardWriter {
                 try appendBlobs(Array(blobs.joined()), lengths: blobs.map(\.count), to: rowDataset)
             } else if rowDataset.writesChunksDirectly {
                 try appendChunks(bytes, count: count, to: rowDataset, at: rowCount + offset)
+            } else if let zstdBuffer {
+                // Coded outside the HDF5 lock, chunk by chunk; the lock is taken to store each one.
+                precondition(zstdBuffer.chunkIndex * zstdBuffer.rowsPerChunk + zstdBuffer.bufferedRows == rowCount + offset,
+                             "the chunk being filled is not at row \(rowCount + offset)")
+                try HDF5.serialized { try rowDataset.extend(to: rowCount + offset + count) }
+                try zstdBuffer.append(bytes, count: count, committedRows: rowCount) { chunk, coded in
+                    try HDF5.serialized { try rowDataset.writeCodedChunk(coded, chunk: chunk, rowsPerChunk: zstdBuffer.rowsPerChunk) }
+                }
             } else {
                 try HDF5.serialized {
                     try rowDataset.append(at: rowCount + offset, count: count, memoryType: types.memory, bytes: bytes)
@@ -344,6 +359,16 @@ public final class ShardWriter {
         try requireOpenWithNoItemBegun()
         guard case .open(let file, let rowDataset, let types) = state else {
             throw StoreError.writerNotOpen(path: temporaryURL.path, state: stateDescription)
+        }
+        if let zstdBuffer, let rowDataset {
+            do {
+                try zstdBuffer.finish { chunk, coded in
+                    try HDF5.serialized { try rowDataset.writeCodedChunk(coded, chunk: chunk, rowsPerChunk: zstdBuffer.rowsPerChunk) }
+                }
+            } catch {
+                fail("broken by a failed write of its last chunk: \(error.localizedDescription)")
+                throw error
+            }
         }
         // From here the handles belong to this commit, which closes them whatever happens.
         state = .failed("interrupted during commit")

@@ -23,16 +23,20 @@ public enum StorageProfile: Sendable, Hashable, CustomStringConvertible {
     /// The profile names, as `--storage` takes them.
     public static let names = ["exact", "compact", "raw"]
 
-    /// The zstd level of `exact` frames. Measured on Big Buck Bunny cut to 640×360 clips (bench/storage.sh,
-    /// one core): level 3 over 16-frame chunks 1.82× at 212 MB/s; level 1 1.53× at 416 MB/s; level 4 1.88× at 178 MB/s.
-    public static let frameZstdLevel = 3
+    /// The zstd of `exact` frames: level 1's fast strategy with a 2^17-entry hash table and 5-byte
+    /// matches. Measured on Big Buck Bunny cut to 640×360 clips, 16-frame chunks, one core (bench/storage.sh,
+    /// 2026-12-07): 1.809× at 164–178 MB/s, where level 3 gives 1.805× at 110–119 MB/s, level 1 1.52×
+    /// at 266–310 MB/s, level 4 1.87× at 99 MB/s; with it vimo-decode keeps 0.83× of raw's speed (level 3: 0.67×).
+    public static let frameCompression = Compression.zstd(level: 1, tuning: ZstdTuning(strategy: .fast, hashLog: 17, minMatch: 5))
 
     /// Frames per chunk under `exact`: 16 (2.4 MB chunks) compress 1.82× where 8 give 1.77× and 1 far less.
     public static let framesPerChunk = 16
 
-    /// The zstd level of `exact` flow (after shuffle). Measured on DIS flow of the same clips, rounded
-    /// at k = 10, four fields a chunk: level 5 3.51× at 141 MB/s; level 3 3.33× at 248 MB/s; level 6 3.61× at 104 MB/s.
-    public static let flowZstdLevel = 5
+    /// The zstd of `exact` and `compact` flow (after shuffle): level 5 with the lazy strategy, a 2^16-entry
+    /// hash table and 4-byte matches. Measured on DIS flow of the same clips rounded at k = 10, four fields
+    /// a chunk, one core: 3.604× at 56–59 MB/s, where level 5 gives 3.501× at 68–76 MB/s, level 6 3.588× at
+    /// 54 MB/s, level 7 3.607× at 45 MB/s, level 3 3.32× at 125–134 MB/s.
+    public static let flowCompression = Compression.zstd(level: 5, tuning: ZstdTuning(strategy: .lazy, hashLog: 16, minMatch: 4))
 
     /// Flow fields per chunk under `exact`: 4 (800 KB chunks); one a chunk gives 3.40× at level 5.
     public static let fieldsPerChunk = 4
@@ -97,11 +101,11 @@ public enum StorageProfile: Sendable, Hashable, CustomStringConvertible {
         case (.raw, _), (_, .embeddings), (_, .scores), (_, .none):
             return ShardLayout(compression: .none)
         case (.exact, .frames):
-            return ShardLayout(compression: .zstd(level: Self.frameZstdLevel), rowsPerChunk: Self.framesPerChunk)
+            return ShardLayout(compression: Self.frameCompression, rowsPerChunk: Self.framesPerChunk)
         case (.compact(let jpeg), .frames):
             return ShardLayout(jpeg: jpeg)
         case (.exact, .flow), (.compact, .flow):
-            return ShardLayout(compression: .zstd(level: Self.flowZstdLevel), rowsPerChunk: Self.fieldsPerChunk)
+            return ShardLayout(compression: Self.flowCompression, rowsPerChunk: Self.fieldsPerChunk)
         }
     }
 

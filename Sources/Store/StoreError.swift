@@ -39,7 +39,7 @@ public enum StoreError: Error, LocalizedError {
     case checksumMismatch(path: String, dataset: String, rows: Range<Int>)
     /// A `compact` shard's JPEG frame does not decode to a frame of its dataset's size.
     case corruptFrame(path: String, row: Int, detail: String)
-    /// libjpeg-turbo failed where no input is at fault (no memory for a handle, say).
+    /// A codec (libjpeg-turbo, libzstd) failed where no input is at fault (no memory for a handle, say).
     case codecFailure(path: String, operation: String, detail: String)
 
     /// The file the error is about, when there is one.
@@ -100,7 +100,7 @@ public enum StoreError: Error, LocalizedError {
             return "\(path): frame row \(row): its JPEG does not decode (\(detail)): the file is damaged "
                 + "(`vimo verify --repair` sets damaged shards aside; the next `vimo run` recomputes their items)"
         case .codecFailure(let path, let operation, let detail):
-            return "\(path): libjpeg-turbo \(operation) failed: \(detail)"
+            return "\(path): \(operation) failed: \(detail)"
         }
     }
 

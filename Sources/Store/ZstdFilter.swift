@@ -6,7 +6,8 @@ import CZstd
 ///
 /// The chunk format is the one of HDF5Plugin-Zstandard, which `hdf5plugin` (`import hdf5plugin` in
 /// Python) and h5py read: each chunk is one zstd frame whose header records the uncompressed size;
-/// the one client value is the compression level. Registering it takes precedence over a plugin
+/// the first client value is the compression level (the only one `hdf5plugin` reads); vimo adds
+/// three more, its `ZstdTuning` (strategy, hash log, min match; 0 for the level's own). Registering it takes precedence over a plugin
 /// of the same id found on `HDF5_PLUGIN_PATH`; the two read each other's chunks.
 enum ZstdFilter {
     /// HDF5's registered id of the Zstandard filter.
@@ -53,10 +54,15 @@ private func zstdChunk(flags: UInt32, valueCount: Int, values: UnsafePointer<UIn
         bufferSize.pointee = outputSize
         return written
     }
-    let level = valueCount > 0 ? Int32(bitPattern: values?[0] ?? UInt32(ZstdFilter.defaultLevel)) : ZstdFilter.defaultLevel
+    var clientValues = [UInt32](repeating: 0, count: 4)
+    for index in 0..<min(valueCount, 4) { clientValues[index] = values?[index] ?? 0 }
+    let level = valueCount > 0 ? Int32(bitPattern: clientValues[0]) : ZstdFilter.defaultLevel
+    guard let context = ZSTD_createCCtx() else { return 0 }
+    defer { ZSTD_freeCCtx(context) }
+    guard ZstdFilter.configure(context, level: level, tuning: ZstdTuning(clientValues: clientValues)) else { return 0 }
     let bound = ZSTD_compressBound(byteCount)
     guard let output = H5allocate_memory(bound, false) else { return 0 }
-    let written = ZSTD_compress(output, bound, input, byteCount, level)
+    let written = ZSTD_compress2(context, output, bound, input, byteCount)
     guard ZSTD_isError(written) == 0 else {
         H5free_memory(output)
         return 0
@@ -65,4 +71,16 @@ private func zstdChunk(flags: UInt32, valueCount: Int, values: UnsafePointer<UIn
     buffer.pointee = output
     bufferSize.pointee = bound
     return written
+}
+
+extension ZstdFilter {
+    /// Sets a compression context to `level` with `tuning`'s parameters over the level's; false when
+    /// zstd refuses one (out of its range).
+    static func configure(_ context: OpaquePointer, level: Int32, tuning: ZstdTuning?) -> Bool {
+        var settings: [(ZSTD_cParameter, Int32)] = [(ZSTD_c_compressionLevel, level)]
+        if let strategy = tuning?.strategy { settings.append((ZSTD_c_strategy, Int32(strategy.rawValue))) }
+        if let hashLog = tuning?.hashLog { settings.append((ZSTD_c_hashLog, Int32(hashLog))) }
+        if let minMatch = tuning?.minMatch { settings.append((ZSTD_c_minMatch, Int32(minMatch))) }
+        return settings.allSatisfy { ZSTD_isError(ZSTD_CCtx_setParameter(context, $0.0, $0.1)) == 0 }
+    }
 }

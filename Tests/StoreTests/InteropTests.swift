@@ -99,8 +99,8 @@ final class InteropTests: XCTestCase {
     static let pipPython = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("data/.venv-h5/bin/python").path
 
-    /// `exact` shards (shuffle + vimo's built-in zstd, frames in 4-row chunks that span items, flow in
-    /// one-field chunks, the storage attribute) read back exactly in h5py after `import hdf5plugin`, in
+    /// `exact` shards (shuffle + the profile's tuned zstd, chunks coded by Store itself: frames and flow in
+    /// 4-row chunks that span items, the last one partly filled; the storage attribute) read back exactly in h5py after `import hdf5plugin`, in
     /// pip's h5py (HDF5 2.0) and in Debian's (HDF5 1.10, which loads hdf5plugin's filter through
     /// HDF5_PLUGIN_PATH); `raw` ones with no plugin at all.
     func testStorageProfilesReadExactlyInPythonWithHdf5plugin() throws {
@@ -110,11 +110,12 @@ final class InteropTests: XCTestCase {
         exactFrames.attrs.storage = "exact"
         var exactFlow = InteropSpecs.flow(compression: "zstd")
         exactFlow.attrs.storage = "exact;flow_rounding_bits=10"
+        exactFlow.payload.chunks[0] = 4
         var rawFrames = InteropSpecs.frames(compression: "none")
         rawFrames.attrs.storage = "raw"
         let cases: [(InteropSpec, ShardLayout, plain: Bool)] = [
-            (exactFrames, ShardLayout(compression: .zstd(level: 3), rowsPerChunk: 4), false),
-            (exactFlow, ShardLayout(compression: .zstd(level: 3)), false),
+            (exactFrames, ShardLayout(compression: StorageProfile.frameCompression, rowsPerChunk: 4), false),
+            (exactFlow, ShardLayout(compression: StorageProfile.flowCompression, rowsPerChunk: 4), false),
             (rawFrames, ShardLayout(), true),
         ]
         let (found, pluginPath) = try run(Self.pipPython, ["-c", "import hdf5plugin; print(hdf5plugin.PLUGIN_PATH, end='')"])

@@ -127,8 +127,10 @@ final class StorageProfileTests: XCTestCase {
     func testProfilesLayoutsAndAttributes() throws {
         let frames = Payload.frames(height: 224, width: 224, channels: 3), flow = Payload.flow(height: 224, width: 224)
         XCTAssertEqual(StorageProfile.default, .exact)
-        XCTAssertEqual(StorageProfile.exact.layout(for: frames), ShardLayout(compression: .zstd(level: 3), rowsPerChunk: 16))
-        XCTAssertEqual(StorageProfile.exact.layout(for: flow), ShardLayout(compression: .zstd(level: 5), rowsPerChunk: 4))
+        XCTAssertEqual(StorageProfile.exact.layout(for: frames),
+                       ShardLayout(compression: .zstd(level: 1, tuning: ZstdTuning(strategy: .fast, hashLog: 17, minMatch: 5)), rowsPerChunk: 16))
+        XCTAssertEqual(StorageProfile.exact.layout(for: flow),
+                       ShardLayout(compression: .zstd(level: 5, tuning: ZstdTuning(strategy: .lazy, hashLog: 16, minMatch: 4)), rowsPerChunk: 4))
         XCTAssertEqual(StorageProfile.exact.layout(for: .embeddings(dim: 512)), ShardLayout())
         XCTAssertEqual(StorageProfile.raw.layout(for: frames), ShardLayout())
         XCTAssertEqual(StorageProfile.raw.layout(for: flow), ShardLayout())
