@@ -40,6 +40,9 @@ public final class ShardReader: @unchecked Sendable {
     /// (the `exact` profile's 16 frames or 4 fields): reading them one row at a time then decompresses
     /// each chunk once, not once per row. Nil for one-row chunks (nothing to reuse).
     private let cachedPayload: hid_t?
+    /// Reads `cachedPayload`'s chunks around HDF5's pipeline when they are shuffle → zstd → checksum ones
+    /// (the `exact` profile's, decompressed outside the HDF5 lock, several at once); nil otherwise.
+    let zstdPayload: ZstdChunkReader?
 
     /// Opens `url` and reads its item table and attributes. Throws `StoreError` naming the file
     /// when it cannot be opened or does not follow the schema.
@@ -63,7 +66,23 @@ public final class ShardReader: @unchecked Sendable {
         positions = Dictionary(items.enumerated().map { ($1, $0) }, uniquingKeysWith: { _, last in last })
         let jpeg = jpegOffsets != nil
         let (file, name, rowBytes) = (self.file, jpeg ? JPEGLayout.blobs : self.payload.datasetName, jpeg ? 1 : self.payload.rowByteCount)
-        cachedPayload = HDF5.serialized { Self.openWithChunkCache(file: file, name: name, rowBytes: rowBytes) }
+        let payload = self.payload
+        (cachedPayload, zstdPayload) = HDF5.serialized {
+            let cached = Self.openWithChunkCache(file: file, name: name, rowBytes: rowBytes)
+            guard let cached, !jpeg, let name, let memoryType = try? Self.memoryType(of: payload, path: path) else { return (cached, nil) }
+            defer { if memoryType.owned { H5Tclose(memoryType.id) } }
+            return (cached, ZstdChunkReader.make(dataset: cached, path: path, name: name, memoryType: memoryType.id))
+        }
+    }
+
+    /// The type `payload`'s rows are read in (the flow half type is made for the call: `owned`). Under the lock.
+    private static func memoryType(of payload: Payload, path: String) throws -> (id: hid_t, owned: Bool)? {
+        switch payload {
+        case .frames: return (vimo_h5t_native_uint8(), false)
+        case .flow: return (try HDF5Types.float16(path: path), true)
+        case .embeddings, .scores: return (vimo_h5t_native_float(), false)
+        case .none: return nil
+        }
     }
 
     deinit {
@@ -220,10 +239,16 @@ public final class ShardReader: @unchecked Sendable {
     private func read<T>(_: T.Type, dataset: String, rows: Range<Int>, rowShape: [Int], memoryType: @escaping () -> hid_t) throws -> [T] {
         let count = rows.count * rowShape.reduce(1, *)
         guard count > 0 else { return [] }
+        let isPayload = dataset == (jpegOffsets == nil ? payload.datasetName : JPEGLayout.blobs)
         return try [T](unsafeUninitializedCapacity: count) { buffer, initialised in
+            if isPayload, let zstdPayload, let cachedPayload, MemoryLayout<T>.size == zstdPayload.elementSize,
+               zstdPayload.read(dataset: cachedPayload, rows: rows, into: buffer.baseAddress!) {
+                initialised = count
+                return
+            }
             // readRows takes the HDF5 lock for its HDF5 calls only: checksums are compared outside it.
             try file.readRows(dataset, rows: rows, rowShape: rowShape, memoryType: memoryType, into: buffer.baseAddress!,
-                              open: dataset == (jpegOffsets == nil ? payload.datasetName : JPEGLayout.blobs) ? cachedPayload : nil)
+                              open: isPayload ? cachedPayload : nil)
             initialised = count
         }
     }

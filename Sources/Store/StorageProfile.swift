@@ -4,9 +4,10 @@
 /// (shuffle, the built-in zstd, Fletcher-32), flow rounding happens before the rows are written, and
 /// `compact`'s JPEG frames are decoded by `ShardReader.readFrames`.
 public enum StorageProfile: Sendable, Hashable, CustomStringConvertible {
-    /// The default. Frames bit-identical, zstd level 3 over 16-frame chunks; flow fields rounded at
+    /// The default. Frames bit-identical, zstd over 16-frame chunks (`frameCompression`); flow fields rounded at
     /// k = 10 (`FlowRounding`: no coarser than float16 itself at the field's largest vector), then
-    /// shuffled and zstd-compressed at level 5, four fields a chunk. h5py reads it after `import hdf5plugin`.
+    /// shuffled and zstd-compressed four fields a chunk (`flowCompression`). Store codes the chunks itself,
+    /// outside the HDF5 lock (`ZstdChunkCoder`); h5py reads them after `import hdf5plugin`.
     case exact
     /// Frames as one JPEG blob each (`JPEGSettings`, default quality 95, 4:2:0) in a `frames_jpeg` byte
     /// dataset with `frames_jpeg_offsets`, decoded by `ShardReader.readFrames` (and Pillow in Python); flow

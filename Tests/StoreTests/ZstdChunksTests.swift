@@ -112,6 +112,47 @@ final class ZstdChunksTests: XCTestCase {
         }
     }
 
+    /// Reads of any row range (chunks decoded outside the HDF5 lock, the last one kept for the next read)
+    /// give the rows HDF5's own pipeline reads, and a damaged chunk is still named by its rows.
+    func testAnyRowRangeReadsTheRowsHDF5Reads() throws {
+        let payload = Payload.flow(height: 3, width: 4)
+        let directory = try makeTemporaryDirectory()
+        let items = Self.rowsPerItem.enumerated().map { ("item\($0.offset)", rows($0.element, of: payload, seed: UInt64(30 + $0.offset))) }
+        let url = try shard(payload, StorageProfile.flowCompression, items: items, in: directory)
+        let all = items.flatMap(\.1), rowBytes = payload.rowByteCount
+        let reader = try ShardReader(url: url)
+        XCTAssertNotNil(reader.zstdPayload, "the reader does not decode these chunks itself")
+        func bytes(_ halves: [Float16]) -> [UInt8] { halves.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) } }
+        for start in 0..<14 {
+            for end in (start + 1)...14 {
+                XCTAssertEqual(bytes(try reader.readFlowHalf(rows: start..<end)), Array(all[(start * rowBytes)..<(end * rowBytes)]), "rows \(start)..<\(end)")
+            }
+        }
+        // Through HDF5's filters (its unshuffle, zstd filter and checksum), as ShardCheck reads.
+        var throughHDF5 = [UInt8](repeating: 0, count: all.count)
+        let half = try HDF5.serialized { try HDF5Types.float16(path: url.path) }
+        defer { HDF5.serialized { _ = H5Tclose(half) } }
+        try throughHDF5.withUnsafeMutableBytes {
+            try reader.file.readRows("flow", rows: 0..<14, rowShape: payload.rowShape, memoryType: { half }, into: $0.baseAddress!)
+        }
+        XCTAssertEqual(throughHDF5, all)
+
+        // One flipped byte in chunk 1 (rows 4..<8): reads touching it fail naming those rows, others still read.
+        let chunk = try XCTUnwrap(try reader.chunkLocations(of: "flow").first { $0.rows == 4..<8 })
+        let handle = try FileHandle(forUpdating: url)
+        try handle.seek(toOffset: chunk.fileOffset + UInt64(chunk.storedBytes / 2))
+        let byte = try XCTUnwrap(try handle.read(upToCount: 1))
+        try handle.seek(toOffset: chunk.fileOffset + UInt64(chunk.storedBytes / 2))
+        try handle.write(contentsOf: [byte[0] ^ 0x40])
+        try handle.close()
+        let damaged = try ShardReader(url: url)
+        assertStoreError(try damaged.readFlowHalf(rows: 2..<9)) { error in
+            guard case .checksumMismatch(_, "flow", let rows) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(rows, 4..<8)
+        }
+        XCTAssertEqual(bytes(try damaged.readFlowHalf(rows: 8..<14)), Array(all[(8 * rowBytes)...]))
+    }
+
     func testTheTuningIsRecordedAndChangesTheChunks() throws {
         let payload = Payload.frames(height: 16, width: 16, channels: 3)
         let directory = try makeTemporaryDirectory()
