@@ -7,8 +7,10 @@ import CZstd
 /// The chunk format is the one of HDF5Plugin-Zstandard, which `hdf5plugin` (`import hdf5plugin` in
 /// Python) and h5py read: each chunk is one zstd frame whose header records the uncompressed size;
 /// the first client value is the compression level (the only one `hdf5plugin` reads); vimo adds
-/// three more, its `ZstdTuning` (strategy, hash log, min match; 0 for the level's own). Registering it takes precedence over a plugin
-/// of the same id found on `HDF5_PLUGIN_PATH`; the two read each other's chunks.
+/// three more, its `ZstdTuning` (strategy, hash log, min match; 0 for the level's own). Registering
+/// it takes precedence over a plugin of the same id found on `HDF5_PLUGIN_PATH`; the two read each
+/// other's chunks. `exact` and `compact` payloads bypass this callback (`ZstdChunkCoder` codes the
+/// same bytes outside the HDF5 lock); it serves every other zstd dataset and HDF5's own reads.
 enum ZstdFilter {
     /// HDF5's registered id of the Zstandard filter.
     static let id: H5Z_filter_t = 32015
