@@ -27,7 +27,8 @@ public enum StorageProfile: Sendable, Hashable, CustomStringConvertible {
     /// The zstd of `exact` frames: level 1's fast strategy with a 2^17-entry hash table and 5-byte
     /// matches. Measured on Big Buck Bunny cut to 640×360 clips, 16-frame chunks, one core (bench/storage.sh,
     /// 2026-12-07): 1.809× at 164–178 MB/s, where level 3 gives 1.805× at 110–119 MB/s, level 1 1.52×
-    /// at 266–310 MB/s, level 4 1.87× at 99 MB/s; with it vimo-decode keeps 0.83× of raw's speed (level 3: 0.67×).
+    /// at 266–310 MB/s, level 4 1.87× at 99 MB/s; with it vimo-decode keeps 0.69–0.76× of raw's speed (level 3
+    /// coded outside the HDF5 lock: 0.67×).
     public static let frameCompression = Compression.zstd(level: 1, tuning: ZstdTuning(strategy: .fast, hashLog: 17, minMatch: 5))
 
     /// Frames per chunk under `exact`: 16 (2.4 MB chunks) compress 1.82× where 8 give 1.77× and 1 far less.

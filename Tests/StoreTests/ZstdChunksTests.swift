@@ -182,8 +182,8 @@ final class ZstdChunksTests: XCTestCase {
     func testACancelledItemLeavesTheChunksOfAShardWithoutIt() throws {
         let payload = Payload.flow(height: 3, width: 4)
         let items = Self.rowsPerItem.enumerated().map { ("item\($0.offset)", rows($0.element, of: payload, seed: UInt64(20 + $0.offset))) }
-        // Cancelled after 3 rows (mid-chunk, its chunk and the next two written meanwhile), after 9 (chunk 2's
-        // first row), after 9 + 0 and at the end; 10 rows each time, in parts.
+        // Cancelled after 3 rows (mid-chunk 0; chunks 0–2 are written while it is open), after 9 (mid-chunk 2),
+        // after 9 again (behind the empty item) and after 14 (the end); 10 rows each time, in parts.
         for after in 0..<items.count {
             let directory = try makeTemporaryDirectory()
             let plain = try shard(payload, StorageProfile.flowCompression, items: items, in: directory.appendingPathComponent("plain"))
