@@ -21,9 +21,10 @@ if torchCUDA {
     torchLinker.append(.unsafeFlags(["-Xlinker", "--no-as-needed", "-ltorch_cuda", "-lc10_cuda", "-Xlinker", "--as-needed"]))
 }
 
-/// Media's, AMCLIP's and Store's per-pixel loops (flow colour coding, clip assembly, flow rounding and float16
-/// conversion on every stored field) are compiled optimised in debug builds too: unoptimised they are ~10× slower (FlowColor's SIMD fast path ~30×), and the test suite trains AnimalMotionCLIP on the demo's flow (release
-/// builds are unaffected).
+/// Media's, AMCLIP's, Store's, StageCLI's and Datasets' per-value loops (flow colour coding, clip assembly, flow rounding, float16
+/// conversion and the NaN/inf check on every stored field, synthetic videos) are compiled optimised in debug builds too: unoptimised
+/// they are ~10× slower (FlowColor's SIMD fast path ~30×), and the test suite runs the stages debug-built and trains
+/// AnimalMotionCLIP on the demo's flow (release builds are unaffected).
 let pixelLoops: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
 let package = Package(
@@ -76,7 +77,8 @@ let package = Package(
         // pixelLoops: FlowColor's SIMD fast path is ~30× slower than plain per-pixel code without optimisation.
         .target(name: "Media", dependencies: ["CFFmpeg"], swiftSettings: pixelLoops),
         .target(name: "Store", dependencies: ["CHDF5", "CZstd", "CTurboJPEG"], swiftSettings: pixelLoops),
-        .target(name: "Datasets", dependencies: ["Media", "Core"]),
+        // pixelLoops: the synthetic datasets' renderer (vimo-synth, the tests' videos) is ~3× slower unoptimised.
+        .target(name: "Datasets", dependencies: ["Media", "Core"], swiftSettings: pixelLoops),
         .target(name: "Torch", dependencies: ["CTorch", "Core"]),
         .target(name: "Models", dependencies: ["Torch", "Core"]),
         .target(name: "Vision", dependencies: ["CVision"]),
@@ -84,10 +86,12 @@ let package = Package(
         // CLIP's byte-level BPE tokenizer (OpenAI's simple_tokenizer, id for id).
         .target(name: "Text", dependencies: ["Core"]),
 
-        // The stage executables' shared terminal layer (progress, summaries, shard rotation).
+        // The stage executables' shared terminal layer (progress, summaries, shard rotation). pixelLoops: its check
+        // of every stored value for NaN/inf (FiniteRows) is generic; unoptimised it took half of a debug-built
+        // vimo-flow's time.
         .target(name: "StageCLI", dependencies: [
             "Store", "Core", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ], swiftSettings: pixelLoops),
 
         // What every trainer shares: the epoch loop, model selection, checkpoints, resume, the common options.
         .target(name: "Training", dependencies: [
