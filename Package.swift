@@ -21,10 +21,11 @@ if torchCUDA {
     torchLinker.append(.unsafeFlags(["-Xlinker", "--no-as-needed", "-ltorch_cuda", "-lc10_cuda", "-Xlinker", "--as-needed"]))
 }
 
-/// Media's, AMCLIP's, Store's, StageCLI's and Datasets' per-value loops (flow colour coding, clip assembly, flow rounding, float16
-/// conversion and the NaN/inf check on every stored field, synthetic videos) are compiled optimised in debug builds too: unoptimised
-/// they are ~10× slower (FlowColor's SIMD fast path ~30×), and the test suite runs the stages debug-built and trains
-/// AnimalMotionCLIP on the demo's flow (release builds are unaffected).
+/// Media's, AMCLIP's, Store's, StageCLI's and Datasets' per-value loops (flow colour coding, clip assembly, flow
+/// rounding, float16 conversion and the NaN/inf check on every stored field, synthetic videos) are compiled
+/// optimised in debug builds too: unoptimised they are 2-10× slower (FlowColor's SIMD fast path ~30×), and the
+/// test suite runs the stages debug-built and trains AnimalMotionCLIP on the demo's flow (release builds are
+/// unaffected).
 let pixelLoops: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
 let package = Package(
@@ -77,7 +78,7 @@ let package = Package(
         // pixelLoops: FlowColor's SIMD fast path is ~30× slower than plain per-pixel code without optimisation.
         .target(name: "Media", dependencies: ["CFFmpeg"], swiftSettings: pixelLoops),
         .target(name: "Store", dependencies: ["CHDF5", "CZstd", "CTurboJPEG"], swiftSettings: pixelLoops),
-        // pixelLoops: the synthetic datasets' renderer (vimo-synth, the tests' videos) is ~3× slower unoptimised.
+        // pixelLoops: the synthetic datasets' renderer (vimo-synth, the tests' videos) is ~2× slower unoptimised.
         .target(name: "Datasets", dependencies: ["Media", "Core"], swiftSettings: pixelLoops),
         .target(name: "Torch", dependencies: ["CTorch", "Core"]),
         .target(name: "Models", dependencies: ["Torch", "Core"]),

@@ -32,8 +32,9 @@ public struct VideoRows: Sendable {
 /// consecutive distinct indices it contains, one read per run. Under the `raw` profile a run reads exactly its
 /// rows (one row a chunk); otherwise it decompresses the zstd chunks that hold them (`exact`: 16 frames a chunk;
 /// both profiles: 4 flow fields; `compact` frames are one JPEG each), and the reader keeps its last partly read
-/// chunk decoded, so the next run in the same chunk costs no decompression. Readers stay open and are shared; all reads may run from several threads at once
-/// (chunks are fetched under the HDF5 lock and decompressed outside it).
+/// chunk decoded, so the next run in the same chunk costs no decompression. Readers stay open and are shared;
+/// all reads may run from several threads at once (chunks are fetched under the HDF5 lock and decompressed
+/// outside it).
 public final class ClipSource: @unchecked Sendable {
     /// The decode folder's index.
     public let frames: ShardIndex
