@@ -6,7 +6,7 @@ public enum HalfWidening {
     public static let table: [Float] = (0...UInt16.max).map { Float(Float16(bitPattern: $0)) }
 
     /// `halves` widened to float32, value for value.
-    public static func widen(_ halves: [Float16]) -> [Float] {
+    static func widen(_ halves: [Float16]) -> [Float] {
         table.withUnsafeBufferPointer { table in
             halves.withUnsafeBufferPointer { source in
                 source.withMemoryRebound(to: UInt16.self) { bits in
